@@ -1,0 +1,19 @@
+/** Name rules shared by the catalog, the stack config and the resource names derived from them. */
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** True for a lower-case RFC 1123 label: what a container name, DNS name and host name all accept. */
+export function isDnsLabel(name: string): boolean {
+  return DNS_LABEL.test(name);
+}
+
+export const DNS_LABEL_RULE =
+  "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit";
+
+const DNS_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** True for a dotted domain name of at least two lower-case labels, such as `example.com`. */
+export function isDomainName(name: string): boolean {
+  return DNS_NAME.test(name);
+}

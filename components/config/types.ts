@@ -1,0 +1,86 @@
+import type { AppEntry, DatastoreEntry } from "../catalog/catalog";
+
+/** What a stack builds: CI hosts with Docker, or the production estate on AWS. */
+export type PlatformKind = "ci-host" | "aws";
+
+export const PLATFORM_KINDS: readonly PlatformKind[] = ["ci-host", "aws"];
+
+/** A parsed Docker host URL. */
+export type DockerHost =
+  | { readonly scheme: "unix"; readonly url: string; readonly socketPath: string }
+  | {
+      readonly scheme: "ssh";
+      readonly url: string;
+      readonly user: string;
+      readonly host: string;
+      readonly port: number;
+    };
+
+/** A catalog application as one stack runs it. */
+export interface StackApp extends AppEntry {
+  /** Image tag to deploy; on CI hosts Jenkins tags with the git revision instead. */
+  readonly version: string | undefined;
+  /** Host port after pins and allocation: unique on every host. */
+  readonly hostPort: number;
+}
+
+/** One datastore node with its address on a CI host's production-like network. */
+export interface PlacedNode {
+  readonly name: string;
+  readonly datastore: string;
+  readonly cluster: string;
+  readonly ip: string;
+}
+
+export interface CiHostConfig {
+  /** Host name, a DNS label, unique in the stack. */
+  readonly name: string;
+  readonly dockerHost: DockerHost;
+  /** The production-like bridge network's subnet. */
+  readonly backendSubnet: string;
+  /** The dnsmasq resolver's address on that network. */
+  readonly resolverIp: string;
+  /** Every selected datastore node, sorted by name, with its IP. */
+  readonly nodes: readonly PlacedNode[];
+  /** Run the dev-minimal set (one host-network container per datastore type). */
+  readonly devMinimal: boolean;
+  /** Run the production-like set (every node on the bridge network, plus dnsmasq). */
+  readonly productionLike: boolean;
+  /** Pull images from their registries; off for hosts whose images are preloaded. */
+  readonly pullImages: boolean;
+}
+
+export interface AwsConfig {
+  /** Exactly three availability zones of the region, in order. */
+  readonly availabilityZones: readonly string[];
+  /** The VPC's address range. */
+  readonly vpcCidr: string;
+}
+
+/** The validated, typed stack config: everything the program reads, read once. */
+export interface PlatformConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly kind: PlatformKind;
+  readonly region: string;
+  /** Root DNS domain: `example.com`. */
+  readonly domain: string;
+  /** `<region>.<domain>`: every node's DNS suffix and the resolvers' search domain. */
+  readonly regionDomain: string;
+  /** Selected datastores, sorted by name. */
+  readonly datastores: readonly DatastoreEntry[];
+  /** Selected applications, sorted by name. */
+  readonly apps: readonly StackApp[];
+  /** CI hosts, sorted by name (kind `ci-host` only). */
+  readonly ciHosts: readonly CiHostConfig[];
+  /** Production settings (kind `aws` only). */
+  readonly aws: AwsConfig | undefined;
+}
+
+/** One bad field: where it is, what it holds, what to do. */
+export interface ConfigIssue {
+  /** Path below the project's config namespace: `services.apps.api.hostPort`. */
+  readonly path: string;
+  /** The message, naming the bad value and the fix. */
+  readonly message: string;
+}

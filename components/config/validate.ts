@@ -1,0 +1,631 @@
+/**
+ * Validation of a stack's raw config against the catalog: pure, so every rule is tested directly and
+ * every problem is reported at once, before the program registers a single resource.
+ */
+import {
+  APP_HOST_PORT_RANGE,
+  SERVICE_CATALOG,
+  type AppEntry,
+  type CatalogEntry,
+  type DatastoreEntry,
+} from "../catalog/catalog";
+import {
+  allocateHostPorts,
+  allocateNodeIps,
+  nodeCapacity,
+  RESERVED_LEADING_ADDRESSES,
+  resolverAddress,
+} from "../catalog/allocation";
+import { datastoreNodes } from "../catalog/nodes";
+import {
+  cidrContains,
+  cidrSize,
+  cidrsOverlap,
+  DOCKER_DEFAULT_BRIDGE,
+  formatCidr,
+  parseCidr,
+  parseIpv4,
+} from "./ipv4";
+import { DNS_LABEL_RULE, isDnsLabel, isDomainName } from "./names";
+import {
+  PLATFORM_KINDS,
+  type AwsConfig,
+  type CiHostConfig,
+  type ConfigIssue,
+  type DockerHost,
+  type PlatformConfig,
+  type PlatformKind,
+  type StackApp,
+} from "./types";
+
+/** Secrets the program reads, and the kinds of stack that must set them. */
+export const SECRET_SETTINGS: Readonly<
+  Record<string, { readonly requiredFor: readonly PlatformKind[]; readonly meaning: string }>
+> = {
+  jenkinsAdminPassword: {
+    requiredFor: ["ci-host"],
+    meaning: "password of the Jenkins admin user on every CI host",
+  },
+};
+
+const SETTINGS = [
+  "kind",
+  "region",
+  "domain",
+  "services",
+  "ciHosts",
+  "aws",
+  ...Object.keys(SECRET_SETTINGS),
+];
+
+export const DEFAULT_BACKEND_SUBNET = "172.18.0.0/16";
+export const DEFAULT_VPC_CIDR = "10.0.0.0/16";
+/** The smallest backend subnet: /28 would leave no node addresses after the reserved ones. */
+const MAX_BACKEND_PREFIX = 27;
+
+export interface RawStackConfig {
+  readonly project: string;
+  readonly stack: string;
+  /** Settings of the project's namespace, keys without the `<project>:` prefix, values parsed. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Names of the settings that hold a secret value. */
+  readonly secretKeys: ReadonlySet<string>;
+}
+
+export type ValidationResult =
+  | { readonly ok: true; readonly config: PlatformConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** Small reader that records issues instead of throwing, so every bad field is reported. */
+class Reader {
+  readonly issues: ConfigIssue[] = [];
+
+  fail(path: string, message: string): undefined {
+    this.issues.push({ path, message: `${path}: ${message}` });
+    return undefined;
+  }
+
+  object(
+    path: string,
+    value: unknown,
+    allowed: readonly string[],
+  ): Record<string, unknown> | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return this.fail(path, `${show(value)} is not a map; write it as a YAML mapping`);
+    }
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record).sort()) {
+      if (!allowed.includes(key)) {
+        this.fail(`${path}.${key}`, `is not a known setting; use one of ${allowed.join(", ")}`);
+      }
+    }
+    return record;
+  }
+
+  map(path: string, value: unknown): Record<string, unknown> | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return this.fail(path, `${show(value)} is not a map; write it as a YAML mapping`);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  string(path: string, value: unknown): string | undefined {
+    if (typeof value !== "string" || value === "") {
+      return this.fail(path, `${show(value)} is not a non-empty string`);
+    }
+    return value;
+  }
+
+  boolean(path: string, value: unknown, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") {
+      this.fail(path, `${show(value)} is not true or false`);
+      return fallback;
+    }
+    return value;
+  }
+
+  stringList(path: string, value: unknown): string[] | undefined {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+      return this.fail(path, `${show(value)} is not a list of names; write it as a YAML sequence`);
+    }
+    return value;
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  return JSON.stringify(value);
+}
+
+const SSH_URL =
+  /^ssh:\/\/([a-z_][a-z0-9_-]*)@([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/;
+const UNIX_URL = /^unix:\/\/(\/[^\s]*[^\s/])$/;
+
+/** Parses a Docker host URL: `unix:///path/to/socket` or `ssh://user@host[:port]`. */
+export function parseDockerHost(url: string): DockerHost | undefined {
+  const unix = UNIX_URL.exec(url);
+  if (unix) return { scheme: "unix", url, socketPath: unix[1]! };
+  const ssh = SSH_URL.exec(url);
+  if (!ssh) return undefined;
+  const port = ssh[4] === undefined ? 22 : Number(ssh[4]);
+  if (port < 1 || port > 65535) return undefined;
+  return { scheme: "ssh", url, user: ssh[1]!, host: ssh[2]!, port };
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Checks the catalog itself: names, ports, dependencies, pins. */
+export function validateCatalog(catalog: readonly CatalogEntry[]): ConfigIssue[] {
+  const r = new Reader();
+  const seen = new Set<string>();
+  const datastores = new Set(catalog.filter((e) => e.kind === "datastore").map((e) => e.name));
+  catalog.forEach((entry, i) => {
+    const path = `catalog[${i}] (${entry.name})`;
+    if (!isDnsLabel(entry.name))
+      r.fail(`${path}.name`, `${show(entry.name)} is not a valid DNS label; ${DNS_LABEL_RULE}`);
+    if (seen.has(entry.name))
+      r.fail(
+        `${path}.name`,
+        `${show(entry.name)} is in the catalog twice; give each service its own name`,
+      );
+    seen.add(entry.name);
+    if (entry.kind === "datastore") {
+      for (const [cluster, count] of Object.entries(entry.clusters)) {
+        if (!isDnsLabel(cluster))
+          r.fail(
+            `${path}.clusters.${cluster}`,
+            `${show(cluster)} is not a valid DNS label; ${DNS_LABEL_RULE}`,
+          );
+        if (!Number.isInteger(count) || count < 1 || count > 99)
+          r.fail(
+            `${path}.clusters.${cluster}`,
+            `${show(count)} is not a node count; use a whole number from 1 to 99`,
+          );
+      }
+    } else {
+      for (const dep of entry.dependsOn) {
+        if (!datastores.has(dep))
+          r.fail(
+            `${path}.dependsOn`,
+            `${show(dep)} is not a catalog datastore; use one of ${[...datastores].sort().join(", ")}`,
+          );
+      }
+    }
+  });
+  return r.issues;
+}
+
+/**
+ * Validates a stack's raw config against the catalog and returns the typed config, or every issue.
+ * Secrets are checked for presence only; their values never pass through here.
+ */
+export function validateStackConfig(
+  raw: RawStackConfig,
+  catalog: readonly CatalogEntry[] = SERVICE_CATALOG,
+): ValidationResult {
+  const catalogIssues = validateCatalog(catalog);
+  if (catalogIssues.length > 0) return { ok: false, issues: catalogIssues };
+  const r = new Reader();
+  const v = raw.values;
+
+  for (const key of Object.keys(v).sort()) {
+    if (!SETTINGS.includes(key)) {
+      r.fail(
+        key,
+        `is not a known setting of ${raw.project}; use one of ${[...SETTINGS].sort().join(", ")}`,
+      );
+    }
+  }
+
+  const kind = readKind(r, v["kind"]);
+  const region =
+    v["region"] === undefined
+      ? r.fail("region", "is required; set it to the cloud region, such as us-east-1")
+      : r.string("region", v["region"]);
+  if (region !== undefined && !REGION.test(region))
+    r.fail("region", `${show(region)} is not a region name; use one such as us-east-1`);
+  const domain =
+    v["domain"] === undefined
+      ? r.fail("domain", "is required; set it to the DNS domain, such as example.com")
+      : r.string("domain", v["domain"]);
+  if (domain !== undefined && !isDomainName(domain))
+    r.fail("domain", `${show(domain)} is not a lower-case DNS domain; use one such as example.com`);
+
+  for (const [key, secret] of Object.entries(SECRET_SETTINGS)) {
+    const present = v[key] !== undefined;
+    if (present && !raw.secretKeys.has(key)) {
+      r.fail(
+        key,
+        `is stored in plain text; set it with: pulumi config set --secret ${key} <value>`,
+      );
+    } else if (!present && kind !== undefined && secret.requiredFor.includes(kind)) {
+      r.fail(
+        key,
+        `is required (the ${secret.meaning}); set it with: pulumi config set --secret ${key} <value>`,
+      );
+    }
+  }
+
+  const selection = readServices(r, v["services"], catalog, kind);
+  const ciHosts =
+    kind === "ci-host" ? readCiHosts(r, v["ciHosts"], selection?.datastores ?? []) : [];
+  if (kind !== "ci-host" && v["ciHosts"] !== undefined)
+    r.fail("ciHosts", `is only read by kind ci-host stacks; remove it or set kind: ci-host`);
+  const aws = kind === "aws" ? readAws(r, v["aws"], region) : undefined;
+  if (kind !== "aws" && v["aws"] !== undefined)
+    r.fail("aws", "is only read by kind aws stacks; remove it or set kind: aws");
+
+  if (
+    r.issues.length > 0 ||
+    kind === undefined ||
+    region === undefined ||
+    domain === undefined ||
+    selection === undefined
+  ) {
+    return { ok: false, issues: r.issues };
+  }
+  return {
+    ok: true,
+    config: {
+      project: raw.project,
+      stack: raw.stack,
+      kind,
+      region,
+      domain,
+      regionDomain: `${region}.${domain}`,
+      datastores: selection.datastores,
+      apps: selection.apps,
+      ciHosts,
+      aws,
+    },
+  };
+}
+
+function readKind(r: Reader, value: unknown): PlatformKind | undefined {
+  if (value === undefined)
+    return r.fail("kind", `is required; set it to one of ${PLATFORM_KINDS.join(", ")}`);
+  if (!PLATFORM_KINDS.includes(value as PlatformKind)) {
+    return r.fail(
+      "kind",
+      `${show(value)} is not a platform kind; use one of ${PLATFORM_KINDS.join(", ")}`,
+    );
+  }
+  return value as PlatformKind;
+}
+
+interface Selection {
+  readonly datastores: DatastoreEntry[];
+  readonly apps: StackApp[];
+}
+
+function readServices(
+  r: Reader,
+  value: unknown,
+  catalog: readonly CatalogEntry[],
+  kind: PlatformKind | undefined,
+): Selection | undefined {
+  if (value === undefined)
+    return r.fail("services", "is required; list the catalog datastores and apps this stack runs");
+  const services = r.object("services", value, ["datastores", "apps"]);
+  if (!services) return undefined;
+  const catalogDatastores = new Map(
+    catalog.flatMap((e) => (e.kind === "datastore" ? [[e.name, e] as const] : [])),
+  );
+  const catalogApps = new Map(
+    catalog.flatMap((e) => (e.kind === "app" ? [[e.name, e] as const] : [])),
+  );
+
+  const datastores: DatastoreEntry[] = [];
+  const names =
+    services["datastores"] === undefined
+      ? []
+      : (r.stringList("services.datastores", services["datastores"]) ?? []);
+  for (const [i, name] of names.entries()) {
+    const entry = catalogDatastores.get(name);
+    if (!isDnsLabel(name))
+      r.fail(
+        `services.datastores[${i}]`,
+        `${show(name)} is not a valid DNS label; ${DNS_LABEL_RULE}`,
+      );
+    else if (!entry)
+      r.fail(
+        `services.datastores[${i}]`,
+        `${show(name)} is not a datastore in the catalog; use one of ${[...catalogDatastores.keys()].sort().join(", ")}, or add it to components/catalog/catalog.ts`,
+      );
+    else if (datastores.includes(entry))
+      r.fail(
+        `services.datastores[${i}]`,
+        `${show(name)} is listed twice; list each datastore once`,
+      );
+    else datastores.push(entry);
+  }
+  datastores.sort((a, b) => a.name.localeCompare(b.name));
+
+  const selected: { entry: AppEntry; version: string | undefined; hostPort: number | undefined }[] =
+    [];
+  const apps =
+    services["apps"] === undefined ? {} : (r.map("services.apps", services["apps"]) ?? {});
+  for (const name of Object.keys(apps).sort()) {
+    const path = `services.apps.${name}`;
+    const entry = catalogApps.get(name);
+    if (!isDnsLabel(name)) {
+      r.fail(path, `${show(name)} is not a valid DNS label; ${DNS_LABEL_RULE}`);
+      continue;
+    }
+    if (!entry) {
+      r.fail(
+        path,
+        `${show(name)} is not an app in the catalog; use one of ${[...catalogApps.keys()].sort().join(", ")}, or add it to components/catalog/catalog.ts`,
+      );
+      continue;
+    }
+    const settings = apps[name] === null ? {} : r.object(path, apps[name], ["version", "hostPort"]);
+    if (!settings) continue;
+    const rawVersion = settings["version"];
+    const version =
+      typeof rawVersion === "number"
+        ? r.fail(
+            `${path}.version`,
+            `${rawVersion} is a YAML number; quote the version, such as "${rawVersion}", or 1.10 reads as 1.1`,
+          )
+        : rawVersion === undefined
+          ? undefined
+          : r.string(`${path}.version`, rawVersion);
+    if (version !== undefined && !IMAGE_TAG.test(version))
+      r.fail(
+        `${path}.version`,
+        `${show(version)} is not a valid image tag; use letters, digits, '_', '.' and '-', such as 1.4.2`,
+      );
+    if (version === undefined && kind === "aws")
+      r.fail(
+        `${path}.version`,
+        "is required on an aws stack; set the image version to deploy, such as 1.4.2",
+      );
+    for (const dep of entry.dependsOn) {
+      if (!datastores.some((d) => d.name === dep))
+        r.fail(`${path}`, `needs datastore ${dep}; add ${dep} to services.datastores`);
+    }
+    const hostPort = readHostPort(r, `${path}.hostPort`, settings["hostPort"]) ?? entry.hostPort;
+    selected.push({ entry, version, hostPort });
+  }
+  checkHostPorts(r, selected, datastores);
+  if (r.issues.length > 0) return undefined;
+  const ports = allocateHostPorts(
+    selected.map((s) => ({ name: s.entry.name, hostPort: s.hostPort })),
+    APP_HOST_PORT_RANGE,
+    new Set(datastores.map((d) => d.port)),
+  );
+  return {
+    datastores,
+    apps: selected.map((s) => ({
+      ...s.entry,
+      version: s.version,
+      hostPort: ports.get(s.entry.name)!,
+    })),
+  };
+}
+
+const PORT_RANGE_TEXT = `${APP_HOST_PORT_RANGE.min}-${APP_HOST_PORT_RANGE.max}`;
+
+function readHostPort(r: Reader, path: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < APP_HOST_PORT_RANGE.min ||
+    value > APP_HOST_PORT_RANGE.max
+  ) {
+    return r.fail(
+      path,
+      `${show(value)} is not a host port for a service; pick a free port in ${PORT_RANGE_TEXT}`,
+    );
+  }
+  return value;
+}
+
+/** Host ports are shared by every service on a host: no two apps, and no app and a dev-minimal datastore. */
+function checkHostPorts(
+  r: Reader,
+  apps: readonly { entry: AppEntry; hostPort: number | undefined }[],
+  datastores: readonly DatastoreEntry[],
+): void {
+  const owner = new Map<number, string>(
+    datastores.map((d) => [d.port, `the dev-minimal ${d.name}`]),
+  );
+  for (const app of apps) {
+    if (app.hostPort === undefined) continue;
+    const holder = owner.get(app.hostPort);
+    if (holder !== undefined) {
+      r.fail(
+        `services.apps.${app.entry.name}.hostPort`,
+        `${app.hostPort} is already used by ${holder}; pick a free port in ${PORT_RANGE_TEXT}`,
+      );
+    } else {
+      owner.set(app.hostPort, app.entry.name);
+    }
+  }
+}
+
+function readCiHosts(
+  r: Reader,
+  value: unknown,
+  datastores: readonly DatastoreEntry[],
+): CiHostConfig[] {
+  if (value === undefined) {
+    r.fail(
+      "ciHosts",
+      "is required on a ci-host stack; add one host, such as ci-1: {dockerHost: unix:///var/run/docker.sock}",
+    );
+    return [];
+  }
+  const hosts = r.map("ciHosts", value);
+  if (!hosts) return [];
+  if (Object.keys(hosts).length === 0)
+    r.fail(
+      "ciHosts",
+      "has no hosts; add one, such as ci-1: {dockerHost: unix:///var/run/docker.sock}",
+    );
+  const nodes = datastores.flatMap((d) => datastoreNodes(d));
+  const result: CiHostConfig[] = [];
+  for (const name of Object.keys(hosts).sort()) {
+    const path = `ciHosts.${name}`;
+    if (!isDnsLabel(name))
+      r.fail(path, `${show(name)} is not a valid host name; ${DNS_LABEL_RULE}`);
+    const host = r.object(path, hosts[name], [
+      "dockerHost",
+      "backendSubnet",
+      "nodeIps",
+      "devMinimal",
+      "productionLike",
+      "pullImages",
+    ]);
+    if (!host) continue;
+    const url =
+      host["dockerHost"] === undefined
+        ? r.fail(
+            `${path}.dockerHost`,
+            "is required; use unix:///var/run/docker.sock or ssh://user@host[:port]",
+          )
+        : r.string(`${path}.dockerHost`, host["dockerHost"]);
+    const dockerHost = url === undefined ? undefined : parseDockerHost(url);
+    if (url !== undefined && !dockerHost)
+      r.fail(
+        `${path}.dockerHost`,
+        `${show(url)} is not a Docker host URL; use unix:///var/run/docker.sock or ssh://user@host[:port]`,
+      );
+    const subnetText =
+      host["backendSubnet"] === undefined
+        ? DEFAULT_BACKEND_SUBNET
+        : r.string(`${path}.backendSubnet`, host["backendSubnet"]);
+    const subnet = subnetText === undefined ? undefined : parseCidr(subnetText);
+    if (subnetText !== undefined && !subnet) {
+      r.fail(
+        `${path}.backendSubnet`,
+        `${show(subnetText)} is not a CIDR network address; use one such as ${DEFAULT_BACKEND_SUBNET}`,
+      );
+    } else if (subnet && cidrsOverlap(subnet, DOCKER_DEFAULT_BRIDGE)) {
+      r.fail(
+        `${path}.backendSubnet`,
+        `${show(subnetText)} overlaps Docker's default bridge ${formatCidr(DOCKER_DEFAULT_BRIDGE)}; use one such as ${DEFAULT_BACKEND_SUBNET}`,
+      );
+    } else if (subnet && subnet.prefix > MAX_BACKEND_PREFIX) {
+      r.fail(
+        `${path}.backendSubnet`,
+        `${show(subnetText)} is too small; use a /${MAX_BACKEND_PREFIX} or larger, such as ${DEFAULT_BACKEND_SUBNET}`,
+      );
+    } else if (subnet && nodes.length > nodeCapacity(subnet)) {
+      r.fail(
+        `${path}.backendSubnet`,
+        `${show(subnetText)} has room for ${nodeCapacity(subnet)} nodes but ${nodes.length} are selected; use a larger subnet`,
+      );
+    }
+    const pins = new Map<string, string>();
+    const rawPins =
+      host["nodeIps"] === undefined ? {} : (r.map(`${path}.nodeIps`, host["nodeIps"]) ?? {});
+    const usedBy = new Map<string, string>();
+    for (const node of Object.keys(rawPins).sort()) {
+      const pinPath = `${path}.nodeIps.${node}`;
+      const ip = rawPins[node];
+      if (!nodes.some((n) => n.name === node)) {
+        r.fail(
+          pinPath,
+          `${show(node)} is not a node of the selected datastores; use a name such as ${nodes[0]?.name ?? "mongodb-cluster-a-node-1"}`,
+        );
+        continue;
+      }
+      const address = typeof ip === "string" ? parseIpv4(ip) : undefined;
+      if (typeof ip !== "string" || address === undefined) {
+        r.fail(pinPath, `${show(ip)} is not an IPv4 address`);
+      } else if (
+        subnet &&
+        (!cidrContains(subnet, address) ||
+          address < subnet.network + RESERVED_LEADING_ADDRESSES ||
+          address === subnet.network + cidrSize(subnet) - 1)
+      ) {
+        r.fail(
+          pinPath,
+          `${ip} is outside the node range of ${formatCidr(subnet)}; pick an address of the subnet after its first ${RESERVED_LEADING_ADDRESSES}, which the platform reserves`,
+        );
+      } else if (usedBy.has(ip)) {
+        r.fail(
+          pinPath,
+          `${ip} is already used by ${usedBy.get(ip)}; give each node its own address`,
+        );
+      } else {
+        usedBy.set(ip, node);
+        pins.set(node, ip);
+      }
+    }
+    const devMinimal = r.boolean(`${path}.devMinimal`, host["devMinimal"], true);
+    const productionLike = r.boolean(`${path}.productionLike`, host["productionLike"], true);
+    const pullImages = r.boolean(`${path}.pullImages`, host["pullImages"], true);
+    if (r.issues.length > 0 || !dockerHost || !subnet) continue;
+    const ips = allocateNodeIps(
+      nodes.map((n) => n.name),
+      subnet,
+      pins,
+    );
+    result.push({
+      name,
+      dockerHost,
+      backendSubnet: formatCidr(subnet),
+      resolverIp: resolverAddress(subnet),
+      nodes: nodes
+        .map((n) => ({
+          name: n.name,
+          datastore: n.datastore,
+          cluster: n.cluster,
+          ip: ips.get(n.name)!,
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      devMinimal,
+      productionLike,
+      pullImages,
+    });
+  }
+  return result;
+}
+
+function readAws(r: Reader, value: unknown, region: string | undefined): AwsConfig | undefined {
+  if (value === undefined)
+    return r.fail(
+      "aws",
+      "is required on an aws stack; set aws.availabilityZones to three zones of the region",
+    );
+  const aws = r.object("aws", value, ["availabilityZones", "vpcCidr"]);
+  if (!aws) return undefined;
+  const zones =
+    aws["availabilityZones"] === undefined
+      ? r.fail(
+          "aws.availabilityZones",
+          "is required; list three zones of the region, such as us-east-1a, us-east-1b, us-east-1c",
+        )
+      : r.stringList("aws.availabilityZones", aws["availabilityZones"]);
+  if (zones !== undefined) {
+    if (zones.length !== 3 || new Set(zones).size !== 3)
+      r.fail(
+        "aws.availabilityZones",
+        `${show(zones)} is not three distinct zones; list three, such as us-east-1a, us-east-1b, us-east-1c`,
+      );
+    for (const zone of zones) {
+      if (region !== undefined && !new RegExp(`^${region}[a-z]$`).test(zone))
+        r.fail(
+          "aws.availabilityZones",
+          `${show(zone)} is not a zone of region ${region}; use one such as ${region}a`,
+        );
+    }
+  }
+  const vpcCidr =
+    aws["vpcCidr"] === undefined ? DEFAULT_VPC_CIDR : r.string("aws.vpcCidr", aws["vpcCidr"]);
+  const vpc = vpcCidr === undefined ? undefined : parseCidr(vpcCidr);
+  if (vpcCidr !== undefined && (!vpc || vpc.prefix < 16 || vpc.prefix > 20)) {
+    r.fail(
+      "aws.vpcCidr",
+      `${show(vpcCidr)} is not a CIDR network of /16 to /20; use one such as ${DEFAULT_VPC_CIDR}`,
+    );
+  }
+  if (zones === undefined || vpc === undefined) return undefined;
+  return { availabilityZones: zones, vpcCidr: formatCidr(vpc) };
+}

@@ -1,0 +1,49 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { containerName, DNSMASQ_CONF_PATH, PLATFORM_IMAGES } from "../ci-host/ci-host-render";
+import type { HostImages } from "../ci-host/HostImages";
+import { renderDnsmasqConf, type DnsRecord } from "./dns-render";
+
+export interface ServiceDnsArgs {
+  /** Stack name, part of the container's name. */
+  readonly stack: string;
+  /** Records to serve: plain node name -> container IP. */
+  readonly records: readonly DnsRecord[];
+  /** `<region>.<domain>`: the suffix every name also answers under. */
+  readonly regionDomain: string;
+  /** The bridge network the resolver joins. */
+  readonly network: docker.Network;
+  /** The resolver's fixed address on that network. */
+  readonly address: string;
+  readonly provider: docker.Provider;
+  readonly images: HostImages;
+}
+
+/** A dnsmasq container answering the production-like set's plain names with their container IPs. */
+export class ServiceDns extends pulumi.ComponentResource {
+  public readonly address: pulumi.Output<string>;
+  public readonly containerName: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ciplatform:dns:ServiceDns", name, {}, opts);
+    const conf = renderDnsmasqConf(args.records, args.regionDomain);
+    const container = new docker.Container(
+      `${name}-dnsmasq`,
+      {
+        ...hardenedContainerArgs(64),
+        name: containerName(args.stack, "dnsmasq"),
+        image: args.images.ref(PLATFORM_IMAGES.dnsmasq),
+        entrypoints: ["dnsmasq"],
+        command: ["--keep-in-foreground", "--log-facility=-", `--conf-file=${DNSMASQ_CONF_PATH}`],
+        uploads: [{ file: DNSMASQ_CONF_PATH, content: conf }],
+        networksAdvanced: [{ name: args.network.name, ipv4Address: args.address }],
+        capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE", "SETUID", "SETGID", "NET_RAW"] },
+      },
+      { parent: this, provider: args.provider, deleteBeforeReplace: true },
+    );
+    this.address = pulumi.output(args.address);
+    this.containerName = container.name;
+    this.registerOutputs({ address: this.address, containerName: this.containerName });
+  }
+}

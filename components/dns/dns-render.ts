@@ -1,0 +1,27 @@
+/** dnsmasq configuration for the production-like set: plain and regional names of every node. */
+
+export interface DnsRecord {
+  /** Plain node name: `mongodb-cluster-a-node-1`. */
+  readonly name: string;
+  readonly ip: string;
+}
+
+/**
+ * Renders dnsmasq.conf: each record answers as `<name>` and `<name>.<regionDomain>`; other names in
+ * the region domain are NXDOMAIN rather than forwarded; plain unknown names never leave the host.
+ * Records are sorted, so the same records give the same bytes.
+ */
+export function renderDnsmasqConf(records: readonly DnsRecord[], regionDomain: string): string {
+  const sorted = [...records].sort((a, b) => a.name.localeCompare(b.name));
+  return [
+    "# Rendered by ci-platform: names of the production-like backend set.",
+    "no-hosts",
+    "domain-needed",
+    "bogus-priv",
+    "cache-size=1000",
+    `local=/${regionDomain}/`,
+    `domain=${regionDomain}`,
+    ...sorted.map((r) => `host-record=${r.name},${r.name}.${regionDomain},${r.ip}`),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,116 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { DatastoreEntry } from "../catalog/catalog";
+import { gatewayAddress } from "../catalog/allocation";
+import { containerName } from "../ci-host/ci-host-render";
+import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import type { HostImages } from "../ci-host/HostImages";
+import { parseCidr } from "../config/ipv4";
+import type { PlacedNode } from "../config/types";
+import { ServiceDns } from "../dns/ServiceDns";
+import { datastoreHealthcheck } from "./services-render";
+
+export interface ProductionLikeServicesArgs {
+  /** Stack name, part of each container's and the network's name. */
+  readonly stack: string;
+  /** Datastore types whose nodes run here. */
+  readonly datastores: readonly DatastoreEntry[];
+  /** Every node with its fixed IP. */
+  readonly nodes: readonly PlacedNode[];
+  /** The bridge network's subnet. */
+  readonly subnet: string;
+  /** The dnsmasq resolver's address on it. */
+  readonly resolverIp: string;
+  /** `<region>.<domain>`, the search domain every node container gets. */
+  readonly regionDomain: string;
+  readonly provider: docker.Provider;
+  readonly images: HostImages;
+}
+
+/**
+ * The production-like set: every catalog node in its own container with its own IP on a bridge
+ * network, resolved by name through a dnsmasq container, so application config is the same as in
+ * production.
+ */
+export class ProductionLikeServices extends pulumi.ComponentResource {
+  public readonly networkName: pulumi.Output<string>;
+  public readonly resolverIp: pulumi.Output<string>;
+  /** Node name -> `<ip>:<port>`. */
+  public readonly endpoints: pulumi.Output<Record<string, string>>;
+
+  constructor(
+    name: string,
+    args: ProductionLikeServicesArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("ciplatform:services:ProductionLikeServices", name, {}, opts);
+    const byName = new Map(args.datastores.map((d) => [d.name, d]));
+    const subnet = parseCidr(args.subnet);
+    if (!subnet) throw new Error(`${name}: subnet ${args.subnet} is not a CIDR network address`);
+
+    const network = new docker.Network(
+      `${name}-network`,
+      {
+        name: containerName(args.stack, "backend"),
+        driver: "bridge",
+        ipamConfigs: [{ subnet: args.subnet, gateway: gatewayAddress(subnet) }],
+        options: { "com.docker.network.bridge.enable_icc": "true" },
+      },
+      { parent: this, provider: args.provider, deleteBeforeReplace: true },
+    );
+
+    const dns = new ServiceDns(
+      `${name}-dns`,
+      {
+        stack: args.stack,
+        records: args.nodes.map((n) => ({ name: n.name, ip: n.ip })),
+        regionDomain: args.regionDomain,
+        network,
+        address: args.resolverIp,
+        provider: args.provider,
+        images: args.images,
+      },
+      { parent: this },
+    );
+
+    for (const node of args.nodes) {
+      const entry = byName.get(node.datastore);
+      if (!entry)
+        throw new Error(
+          `${name}: node ${node.name} belongs to unselected datastore ${node.datastore}`,
+        );
+      const healthcheck = datastoreHealthcheck(entry);
+      new docker.Container(
+        `${name}-${node.name}`,
+        {
+          ...hardenedContainerArgs(entry.memoryMb),
+          name: containerName(args.stack, node.name),
+          hostname: node.name,
+          image: args.images.ref(entry.image),
+          networksAdvanced: [{ name: network.name, ipv4Address: node.ip, aliases: [node.name] }],
+          dns: [args.resolverIp],
+          dnsSearches: [args.regionDomain],
+          labels: [
+            { label: "ci-platform.node", value: node.name },
+            { label: "ci-platform.datastore", value: node.datastore },
+          ],
+          ...(healthcheck ? { healthcheck } : {}),
+        },
+        { parent: this, provider: args.provider, deleteBeforeReplace: true },
+      );
+    }
+
+    this.networkName = network.name;
+    this.resolverIp = dns.address;
+    this.endpoints = pulumi.output(
+      Object.fromEntries(
+        args.nodes.map((n) => [n.name, `${n.ip}:${byName.get(n.datastore)!.port}`]),
+      ),
+    );
+    this.registerOutputs({
+      networkName: this.networkName,
+      resolverIp: this.resolverIp,
+      endpoints: this.endpoints,
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Runs the real program under Pulumi mocks and records every resource it declares, with its
+ * options and resolved inputs: the offline plan's and the stack tests' view of the program.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { StackFileConfig } from "./stack-file";
+
+export interface PlannedResource {
+  readonly type: string;
+  readonly name: string;
+  /** Parent's `type::name`, or undefined for the stack's own children. */
+  readonly parent: string | undefined;
+  /** Explicit provider's `name`, or undefined for the default provider. */
+  readonly provider: string | undefined;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  /** Resolved inputs, secrets replaced by "[secret]". */
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface Evaluation {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: readonly PlannedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export const SECRET_MASK = "[secret]";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces every secret-wrapped value by the mask and orders keys, for deterministic output. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (record[SECRET_SIG] === SECRET_SIG_VALUE) return SECRET_MASK;
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .filter((k) => record[k] !== undefined)
+        .map((k) => [k, maskSecrets(record[k])]),
+    );
+  }
+  return value;
+}
+
+/** Plausible provider-computed outputs, so dependent inputs resolve to readable values. */
+function computedState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  switch (type) {
+    case "docker:index/remoteImage:RemoteImage":
+      return { imageId: `${String(inputs["name"])}@sha256:mock` };
+    case "docker:index/network:Network":
+    case "docker:index/container:Container":
+      return { name: inputs["name"] ?? name };
+    default:
+      return {};
+  }
+}
+
+const key = (type: string, name: string): string => `${type}::${name}`;
+
+/**
+ * Evaluates the program for one stack's config. `loadProgram` imports the program's entry module;
+ * it must be a fresh module instance (one evaluation per process or test file).
+ */
+export async function evaluateProgram(
+  stackConfig: StackFileConfig,
+  stack: string,
+  loadProgram: () => Promise<Record<string, unknown>>,
+): Promise<Evaluation> {
+  const inputsByKey = new Map<string, Record<string, unknown>>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const inputs = args.inputs as Record<string, unknown>;
+        inputsByKey.set(key(args.type, args.name), inputs);
+        return {
+          id: args.custom ? `${args.name}-id` : undefined,
+          state: { ...inputs, ...computedState(args.type, args.name, inputs) },
+        };
+      },
+      call: (args) => {
+        throw new Error(
+          `the offline plan makes no provider calls, but the program invoked ${args.token}`,
+        );
+      },
+    },
+    stackConfig.project,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+
+  const declared: {
+    type: string;
+    name: string;
+    opts: pulumi.ResourceOptions;
+    resource: pulumi.Resource;
+  }[] = [];
+  const identity = new Map<pulumi.Resource, { type: string; name: string; protect: boolean }>();
+  const exports =
+    (await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        const parent = args.opts.parent ? identity.get(args.opts.parent) : undefined;
+        const protect = args.opts.protect ?? parent?.protect ?? false;
+        identity.set(args.resource, { type: args.type, name: args.name, protect });
+        declared.push({
+          type: args.type,
+          name: args.name,
+          opts: args.opts,
+          resource: args.resource,
+        });
+        return undefined;
+      });
+      return loadProgram();
+    })) ?? {};
+  await pulumi.runtime.disconnect();
+
+  const resources = declared.map(({ type, name, opts, resource }): PlannedResource => {
+    const parent = opts.parent ? identity.get(opts.parent) : undefined;
+    const provider = opts.provider ? identity.get(opts.provider) : undefined;
+    return {
+      type,
+      name,
+      parent: parent ? key(parent.type, parent.name) : undefined,
+      provider: provider?.name,
+      protect: identity.get(resource)?.protect ?? false,
+      retainOnDelete: opts.retainOnDelete ?? false,
+      deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace ?? false,
+      inputs: maskSecrets(inputsByKey.get(key(type, name)) ?? {}) as Record<string, unknown>,
+    };
+  });
+  return { project: stackConfig.project, stack, resources, outputs: await resolveOutputs(exports) };
+}
+
+/** Resolves exported values; a secret export shows as the mask. */
+async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const result: Record<string, unknown> = {};
+  for (const name of Object.keys(exports).sort()) {
+    const output: pulumi.Output<unknown> = pulumi.output(exports[name]);
+    const secret = await (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+    const value = await new Promise<unknown>((resolve) => output.apply((v: unknown) => resolve(v)));
+    if (value !== undefined) result[name] = secret ? SECRET_MASK : maskSecrets(value);
+  }
+  return result;
+}
