@@ -251,10 +251,10 @@ export function validateStackConfig(
   const selection = readServices(r, v["services"], catalog, kind);
   const ciHosts =
     kind === "ci-host" ? readCiHosts(r, v["ciHosts"], selection?.datastores ?? []) : [];
-  if (kind !== "ci-host" && v["ciHosts"] !== undefined)
+  if (kind === "aws" && v["ciHosts"] !== undefined)
     r.fail("ciHosts", `is only read by kind ci-host stacks; remove it or set kind: ci-host`);
   const aws = kind === "aws" ? readAws(r, v["aws"], region) : undefined;
-  if (kind !== "aws" && v["aws"] !== undefined)
+  if (kind === "ci-host" && v["aws"] !== undefined)
     r.fail("aws", "is only read by kind aws stacks; remove it or set kind: aws");
 
   if (

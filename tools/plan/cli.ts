@@ -7,31 +7,36 @@ import { evaluateProgram } from "./evaluate";
 import { renderPlanJson, renderPlanText } from "./render";
 import { readStackFile } from "./stack-file";
 
-const USAGE = "usage: npm run plan -- --stack <testing|staging|production> [--json]";
+const USAGE =
+  "usage: npm run plan -- --stack <testing|staging|production> [--json] [--file <stack yaml>]";
 
 interface PlanArgs {
   readonly stack: string;
   readonly json: boolean;
+  /** A stack file to read instead of `Pulumi.<stack>.yaml`. */
+  readonly file: string | undefined;
 }
 
 export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let stack: string | undefined;
   let json = false;
+  let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") json = true;
     else if (arg === "--stack" || arg === "-s") stack = argv[++i];
     else if (arg?.startsWith("--stack=")) stack = arg.slice("--stack=".length);
+    else if (arg === "--file") file = argv[++i];
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
-  return { stack, json };
+  return { stack, json, file };
 }
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, "..", "..");
   const args = parsePlanArgs(process.argv.slice(2));
-  const stackConfig = readStackFile(root, args.stack);
+  const stackConfig = readStackFile(root, args.stack, args.file && resolve(args.file));
   for (const name of stackConfig.placeholderSecrets) {
     process.stderr.write(
       `note: secret ${name} is not set in Pulumi.${args.stack}.yaml; the plan stands in for it. ` +

@@ -65,6 +65,24 @@ function computedState(
 
 const key = (type: string, name: string): string => `${type}::${name}`;
 
+/** Provider inputs travel JSON-encoded; decode them so a plan shows lists and maps as such. */
+function decodeProviderInputs(
+  type: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!type.startsWith("pulumi:providers:")) return inputs;
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => {
+      if (typeof v !== "string" || !/^[[{]/.test(v)) return [k, v];
+      try {
+        return [k, JSON.parse(v) as unknown];
+      } catch {
+        return [k, v];
+      }
+    }),
+  );
+}
+
 /**
  * Evaluates the program for one stack's config. `loadProgram` imports the program's entry module;
  * it must be a fresh module instance (one evaluation per process or test file).
@@ -75,11 +93,15 @@ export async function evaluateProgram(
   loadProgram: () => Promise<Record<string, unknown>>,
 ): Promise<Evaluation> {
   const inputsByKey = new Map<string, Record<string, unknown>>();
+  const providerByKey = new Map<string, string>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const inputs = args.inputs as Record<string, unknown>;
         inputsByKey.set(key(args.type, args.name), inputs);
+        // A provider reference is `<urn>::<id>`, and a URN ends in `::<type>::<name>`.
+        const providerName = args.provider?.split("::").at(-2);
+        if (providerName) providerByKey.set(key(args.type, args.name), providerName);
         return {
           id: args.custom ? `${args.name}-id` : undefined,
           state: { ...inputs, ...computedState(args.type, args.name, inputs) },
@@ -104,36 +126,34 @@ export async function evaluateProgram(
     resource: pulumi.Resource;
   }[] = [];
   const identity = new Map<pulumi.Resource, { type: string; name: string; protect: boolean }>();
-  const exports =
-    (await pulumi.runtime.runInPulumiStack(async () => {
-      pulumi.runtime.registerStackTransformation((args) => {
-        const parent = args.opts.parent ? identity.get(args.opts.parent) : undefined;
-        const protect = args.opts.protect ?? parent?.protect ?? false;
-        identity.set(args.resource, { type: args.type, name: args.name, protect });
-        declared.push({
-          type: args.type,
-          name: args.name,
-          opts: args.opts,
-          resource: args.resource,
-        });
-        return undefined;
-      });
-      return loadProgram();
-    })) ?? {};
+  // The stack's own copy of the exports has secrets unwrapped; keep the program's, with their Outputs.
+  let exports: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const parent = args.opts.parent ? identity.get(args.opts.parent) : undefined;
+      const protect = args.opts.protect ?? parent?.protect ?? false;
+      identity.set(args.resource, { type: args.type, name: args.name, protect });
+      declared.push({ type: args.type, name: args.name, opts: args.opts, resource: args.resource });
+      return undefined;
+    });
+    exports = await loadProgram();
+    return exports;
+  });
   await pulumi.runtime.disconnect();
 
   const resources = declared.map(({ type, name, opts, resource }): PlannedResource => {
     const parent = opts.parent ? identity.get(opts.parent) : undefined;
-    const provider = opts.provider ? identity.get(opts.provider) : undefined;
     return {
       type,
       name,
       parent: parent ? key(parent.type, parent.name) : undefined,
-      provider: provider?.name,
+      provider: providerByKey.get(key(type, name)),
       protect: identity.get(resource)?.protect ?? false,
       retainOnDelete: opts.retainOnDelete ?? false,
       deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace ?? false,
-      inputs: maskSecrets(inputsByKey.get(key(type, name)) ?? {}) as Record<string, unknown>,
+      inputs: maskSecrets(
+        decodeProviderInputs(type, inputsByKey.get(key(type, name)) ?? {}),
+      ) as Record<string, unknown>,
     };
   });
   return { project: stackConfig.project, stack, resources, outputs: await resolveOutputs(exports) };

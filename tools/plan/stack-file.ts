@@ -65,16 +65,19 @@ export function stackConfigFromYaml(
   return { project, config, secretKeys: secretKeys.sort(), placeholderSecrets };
 }
 
-export function readStackFile(root: string, stack: string): StackFileConfig {
+/** Reads `Pulumi.<stack>.yaml` from the project root, or `file` in its place (a proposed change). */
+export function readStackFile(root: string, stack: string, file?: string): StackFileConfig {
   const project = readProjectName(root);
-  const file = join(root, `Pulumi.${stack}.yaml`);
+  const path = file ?? join(root, `Pulumi.${stack}.yaml`);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(path, "utf8");
   } catch {
     throw new Error(
-      `no stack file Pulumi.${stack}.yaml; the stacks are testing, staging and production`,
+      file === undefined
+        ? `no stack file Pulumi.${stack}.yaml; the stacks are testing, staging and production`
+        : `cannot read stack file ${file}`,
     );
   }
-  return stackConfigFromYaml(project, parse(text), `Pulumi.${stack}.yaml`);
+  return stackConfigFromYaml(project, parse(text), file ?? `Pulumi.${stack}.yaml`);
 }

@@ -1,0 +1,303 @@
+import { describe, expect, it } from "vitest";
+import { SERVICE_CATALOG, type CatalogEntry } from "../catalog/catalog";
+import { formatConfigIssues } from "./format";
+import {
+  parseDockerHost,
+  validateCatalog,
+  validateStackConfig,
+  type RawStackConfig,
+} from "./validate";
+
+function ciHostValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: "ci-host",
+    region: "us-east-1",
+    domain: "example.com",
+    services: { datastores: ["mongodb", "redis"], apps: { api: {}, catalog: {} } },
+    ciHosts: { "ci-1": { dockerHost: "unix:///var/run/docker.sock" } },
+    jenkinsAdminPassword: "s3cret",
+    ...overrides,
+  };
+}
+
+function raw(
+  values: Record<string, unknown>,
+  secretKeys = ["jenkinsAdminPassword"],
+): RawStackConfig {
+  return { project: "ci-platform", stack: "testing", values, secretKeys: new Set(secretKeys) };
+}
+
+function messages(values: Record<string, unknown>, secretKeys?: string[]): string[] {
+  const result = validateStackConfig(raw(values, secretKeys));
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.issues.map((i) => i.message);
+}
+
+describe("validateStackConfig", () => {
+  it("returns the typed config of a valid ci-host stack", () => {
+    const result = validateStackConfig(raw(ciHostValues()));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { config } = result;
+    expect(config.regionDomain).toBe("us-east-1.example.com");
+    expect(config.datastores.map((d) => d.name)).toEqual(["mongodb", "redis"]);
+    expect(config.apps.map((a) => [a.name, a.hostPort])).toEqual([
+      ["api", 5060],
+      ["catalog", expect.any(Number)],
+    ]);
+    const [host] = config.ciHosts;
+    expect(host?.backendSubnet).toBe("172.18.0.0/16");
+    expect(host?.resolverIp).toBe("172.18.0.2");
+    expect(host?.dockerHost).toEqual({
+      scheme: "unix",
+      url: "unix:///var/run/docker.sock",
+      socketPath: "/var/run/docker.sock",
+    });
+    expect(host?.nodes.map((n) => n.name)).toEqual([
+      "mongodb-cluster-a-node-1",
+      "mongodb-cluster-a-node-2",
+      "mongodb-cluster-a-node-3",
+      "redis-cluster-a-node-1",
+      "redis-cluster-a-node-2",
+      "redis-cluster-a-node-3",
+    ]);
+  });
+
+  it("fails when the docker host URL is malformed", () => {
+    expect(
+      messages(ciHostValues({ ciHosts: { "ci-1": { dockerHost: "tcp://10.0.0.5:2375" } } })),
+    ).toEqual([
+      'ciHosts.ci-1.dockerHost: "tcp://10.0.0.5:2375" is not a Docker host URL; use unix:///var/run/docker.sock or ssh://user@host[:port]',
+    ]);
+  });
+
+  it("fails when the backend subnet is not CIDR", () => {
+    expect(
+      messages(
+        ciHostValues({
+          ciHosts: {
+            "ci-1": { dockerHost: "unix:///var/run/docker.sock", backendSubnet: "172.18.0.1/16" },
+          },
+        }),
+      ),
+    ).toEqual([
+      'ciHosts.ci-1.backendSubnet: "172.18.0.1/16" is not a CIDR network address; use one such as 172.18.0.0/16',
+    ]);
+  });
+
+  it("fails when the backend subnet overlaps Docker's default bridge", () => {
+    expect(
+      messages(
+        ciHostValues({
+          ciHosts: {
+            "ci-1": { dockerHost: "unix:///var/run/docker.sock", backendSubnet: "172.16.0.0/12" },
+          },
+        }),
+      ),
+    ).toEqual([
+      `ciHosts.ci-1.backendSubnet: "172.16.0.0/12" overlaps Docker's default bridge 172.17.0.0/16; use one such as 172.18.0.0/16`,
+    ]);
+  });
+
+  it("fails when two services share a host port, naming both and the port", () => {
+    const services = {
+      datastores: ["mongodb", "redis"],
+      apps: { api: {}, catalog: { hostPort: 5060 } },
+    };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "services.apps.catalog.hostPort: 5060 is already used by api; pick a free port in 5001-5999",
+    ]);
+  });
+
+  it("fails when a service's host port is taken by a dev-minimal datastore", () => {
+    const services = {
+      datastores: ["mongodb", "postgres", "redis"],
+      apps: { api: { hostPort: 5432 } },
+    };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "services.apps.api.hostPort: 5432 is already used by the dev-minimal postgres; pick a free port in 5001-5999",
+    ]);
+  });
+
+  it("fails when a node IP is outside its subnet", () => {
+    const ciHosts = {
+      "ci-1": {
+        dockerHost: "unix:///var/run/docker.sock",
+        nodeIps: { "mongodb-cluster-a-node-1": "172.19.0.20" },
+      },
+    };
+    expect(messages(ciHostValues({ ciHosts }))).toEqual([
+      "ciHosts.ci-1.nodeIps.mongodb-cluster-a-node-1: 172.19.0.20 is outside the node range of 172.18.0.0/16; pick an address of the subnet after its first 16, which the platform reserves",
+    ]);
+  });
+
+  it("fails when a node IP is one the platform reserves", () => {
+    const ciHosts = {
+      "ci-1": {
+        dockerHost: "unix:///var/run/docker.sock",
+        nodeIps: { "redis-cluster-a-node-1": "172.18.0.2" },
+      },
+    };
+    expect(messages(ciHostValues({ ciHosts }))).toEqual([
+      "ciHosts.ci-1.nodeIps.redis-cluster-a-node-1: 172.18.0.2 is outside the node range of 172.18.0.0/16; pick an address of the subnet after its first 16, which the platform reserves",
+    ]);
+  });
+
+  it("fails when a node IP is used twice", () => {
+    const nodeIps = {
+      "mongodb-cluster-a-node-1": "172.18.1.10",
+      "mongodb-cluster-a-node-2": "172.18.1.10",
+    };
+    const ciHosts = { "ci-1": { dockerHost: "unix:///var/run/docker.sock", nodeIps } };
+    expect(messages(ciHostValues({ ciHosts }))).toEqual([
+      "ciHosts.ci-1.nodeIps.mongodb-cluster-a-node-2: 172.18.1.10 is already used by mongodb-cluster-a-node-1; give each node its own address",
+    ]);
+  });
+
+  it("fails when a service name is not a valid DNS label", () => {
+    const services = { datastores: ["mongodb"], apps: { Billing_Service: {} } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      `services.apps.Billing_Service: "Billing_Service" is not a valid DNS label; use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    ]);
+  });
+
+  it("fails when a stack selects a service the catalog does not have", () => {
+    const services = { datastores: ["mongodb", "cassandra"], apps: { payments: {} } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      'services.datastores[1]: "cassandra" is not a datastore in the catalog; use one of mongodb, postgres, redis, or add it to components/catalog/catalog.ts',
+      'services.apps.payments: "payments" is not an app in the catalog; use one of api, billing, catalog, notifications, users, or add it to components/catalog/catalog.ts',
+    ]);
+  });
+
+  it("fails when a required secret is missing", () => {
+    const values = ciHostValues();
+    delete values["jenkinsAdminPassword"];
+    expect(messages(values, [])).toEqual([
+      "jenkinsAdminPassword: is required (the password of the Jenkins admin user on every CI host); set it with: pulumi config set --secret jenkinsAdminPassword <value>",
+    ]);
+  });
+
+  it("fails when a secret is stored in plain text", () => {
+    expect(messages(ciHostValues(), [])).toEqual([
+      "jenkinsAdminPassword: is stored in plain text; set it with: pulumi config set --secret jenkinsAdminPassword <value>",
+    ]);
+  });
+
+  it("fails when an app needs a datastore the stack does not run", () => {
+    const services = { datastores: ["mongodb"], apps: { api: {} } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "services.apps.api: needs datastore redis; add redis to services.datastores",
+    ]);
+  });
+
+  it("fails on an unknown setting, so a typo is not silently ignored", () => {
+    expect(messages(ciHostValues({ servces: {} }))).toEqual([
+      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, domain, jenkinsAdminPassword, kind, region, services",
+    ]);
+  });
+
+  it("fails when a version is a YAML number", () => {
+    const services = { datastores: ["mongodb", "redis"], apps: { api: { version: 1.1 } } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      'services.apps.api.version: 1.1 is a YAML number; quote the version, such as "1.1", or 1.10 reads as 1.1',
+    ]);
+  });
+
+  it("lists every bad field at once", () => {
+    const values = ciHostValues({
+      kind: "kubernetes",
+      region: "US East",
+      domain: "Example",
+      ciHosts: { "ci-1": { dockerHost: "tcp://x", backendSubnet: "nope" } },
+    });
+    const result = validateStackConfig(raw(values));
+    if (result.ok) throw new Error("expected the config to be rejected");
+    expect(result.issues).toHaveLength(3);
+    const text = formatConfigIssues("ci-platform", "testing", result.issues);
+    expect(text.split("\n")[0]).toBe(
+      'Stack config of "testing" is invalid (3 problems); fix Pulumi.testing.yaml, keys under ci-platform:',
+    );
+    expect(text).toContain(
+      '  - kind: "kubernetes" is not a platform kind; use one of ci-host, aws',
+    );
+    expect(text).toContain('  - region: "US East" is not a region name; use one such as us-east-1');
+    expect(text).toContain(
+      '  - domain: "Example" is not a lower-case DNS domain; use one such as example.com',
+    );
+  });
+
+  it("requires a version for every app on an aws stack, and three zones of the region", () => {
+    const values = {
+      kind: "aws",
+      region: "us-east-1",
+      domain: "example.com",
+      services: { datastores: ["postgres"], apps: { billing: {} } },
+      aws: { availabilityZones: ["us-east-1a", "us-west-2b"] },
+    };
+    expect(messages(values)).toEqual([
+      "services.apps.billing.version: is required on an aws stack; set the image version to deploy, such as 1.4.2",
+      'aws.availabilityZones: ["us-east-1a","us-west-2b"] is not three distinct zones; list three, such as us-east-1a, us-east-1b, us-east-1c',
+      'aws.availabilityZones: "us-west-2b" is not a zone of region us-east-1; use one such as us-east-1a',
+    ]);
+  });
+});
+
+describe("parseDockerHost", () => {
+  it.each([
+    ["unix:///var/run/docker.sock", { scheme: "unix", socketPath: "/var/run/docker.sock" }],
+    [
+      "ssh://deploy@ci-2.example.com",
+      { scheme: "ssh", user: "deploy", host: "ci-2.example.com", port: 22 },
+    ],
+    ["ssh://deploy@10.0.0.7:2222", { scheme: "ssh", user: "deploy", host: "10.0.0.7", port: 2222 }],
+  ])("accepts %s", (url, expected) => {
+    expect(parseDockerHost(url)).toMatchObject({ url, ...expected });
+  });
+
+  it.each([
+    "tcp://10.0.0.5:2375",
+    "unix://var/run/docker.sock",
+    "unix:///",
+    "ssh://ci-2.example.com",
+    "ssh://deploy@ci-2.example.com:70000",
+    "ssh://deploy@ci 2",
+    "/var/run/docker.sock",
+  ])("rejects %s", (url) => {
+    expect(parseDockerHost(url)).toBeUndefined();
+  });
+});
+
+describe("validateCatalog", () => {
+  it("accepts the shipped catalog", () => {
+    expect(validateCatalog(SERVICE_CATALOG)).toEqual([]);
+  });
+
+  it("fails on a bad entry name, a duplicate and an unknown dependency", () => {
+    const broken: CatalogEntry[] = [
+      ...SERVICE_CATALOG,
+      {
+        kind: "app",
+        name: "Search",
+        repository: "r",
+        branch: "main",
+        dependsOn: ["kafka"],
+        healthPath: "/",
+        memoryMb: 64,
+      },
+      {
+        kind: "app",
+        name: "api",
+        repository: "r",
+        branch: "main",
+        dependsOn: [],
+        healthPath: "/",
+        memoryMb: 64,
+      },
+    ];
+    expect(validateCatalog(broken).map((i) => i.message)).toEqual([
+      `catalog[8] (Search).name: "Search" is not a valid DNS label; use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
+      'catalog[8] (Search).dependsOn: "kafka" is not a catalog datastore; use one of mongodb, postgres, redis',
+      'catalog[9] (api).name: "api" is in the catalog twice; give each service its own name',
+    ]);
+  });
+});

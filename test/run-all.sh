@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test of ci-platform on a Debian machine, installing what the tests need first:
+# Debian packages (Docker engine, dnsmasq, nginx, registry, ...), npm packages, and the Pulumi
+# engine built from Go modules. Ends with one summary line: "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash .ci/install-deps.sh
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent typecheck
+npm run --silent lint
+npm run --silent format:check
+
+mkdir -p .cache
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=.cache/vitest-results.json || status=$?
+node test/summary.mjs .cache/vitest-results.json || status=1
+exit "$status"

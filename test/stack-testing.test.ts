@@ -1,0 +1,125 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Evaluation } from "../tools/plan/evaluate";
+import { evaluateStack, findResource, resourceList } from "./mocks";
+
+const CONTAINER = "docker:index/container:Container";
+const NODES = [
+  "mongodb-cluster-a-node-1",
+  "mongodb-cluster-a-node-2",
+  "mongodb-cluster-a-node-3",
+  "postgres-cluster-a-node-1",
+  "postgres-cluster-a-node-2",
+  "redis-cluster-a-node-1",
+  "redis-cluster-a-node-2",
+  "redis-cluster-a-node-3",
+];
+
+describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
+  let plan: Evaluation;
+  beforeAll(async () => {
+    plan = await evaluateStack("testing");
+  });
+
+  it("declares exactly the CI host, its dev-minimal and production-like sets and the resolver", () => {
+    const host = "ci-testing-1";
+    expect(resourceList(plan)).toEqual(
+      [
+        `ciplatform:ci-host:CiHost ${host}`,
+        `pulumi:providers:docker ${host}-docker`,
+        `ciplatform:ci-host:HostImages ${host}-images`,
+        ...["mongo-7-0", "postgres-16", "redis-7-2", "dockurr-dnsmasq-2-91"].map(
+          (slug) => `docker:index/remoteImage:RemoteImage ${host}-images-${slug}`,
+        ),
+        `ciplatform:services:DevServices ${host}-dev`,
+        ...["mongodb", "postgres", "redis"].map((d) => `${CONTAINER} ${host}-dev-${d}`),
+        `ciplatform:services:ProductionLikeServices ${host}-prodlike`,
+        `docker:index/network:Network ${host}-prodlike-network`,
+        `ciplatform:dns:ServiceDns ${host}-prodlike-dns`,
+        `${CONTAINER} ${host}-prodlike-dns-dnsmasq`,
+        ...NODES.map((n) => `${CONTAINER} ${host}-prodlike-${n}`),
+      ].sort(),
+    );
+  });
+
+  it("points the docker provider at the local engine", () => {
+    expect(
+      findResource(plan, "pulumi:providers:docker", "ci-testing-1-docker").inputs["host"],
+    ).toBe("unix:///var/run/docker.sock");
+  });
+
+  it("runs dev-minimal datastores on the host network with hardening", () => {
+    const redis = findResource(plan, CONTAINER, "ci-testing-1-dev-redis");
+    expect(redis.inputs).toMatchObject({
+      name: "testing-dev-redis",
+      networkMode: "host",
+      restart: "unless-stopped",
+      memory: 256 * 1024 * 1024,
+      logOpts: { "max-file": "3", "max-size": "10m" },
+      privileged: false,
+      healthcheck: { tests: ["CMD", "redis-cli", "ping"] },
+    });
+    expect(redis.inputs["ports"]).toBeUndefined();
+    expect(redis.deleteBeforeReplace).toBe(true);
+    expect(redis.provider).toBe("ci-testing-1-docker");
+  });
+
+  it("gives every production-like node its own IP on the backend network, resolving through dnsmasq", () => {
+    const network = findResource(
+      plan,
+      "docker:index/network:Network",
+      "ci-testing-1-prodlike-network",
+    );
+    expect(network.inputs).toMatchObject({
+      name: "testing-backend",
+      driver: "bridge",
+      ipamConfigs: [{ subnet: "172.18.0.0/16", gateway: "172.18.0.1" }],
+    });
+    const ips = NODES.map((node) => {
+      const container = findResource(plan, CONTAINER, `ci-testing-1-prodlike-${node}`);
+      expect(container.inputs).toMatchObject({
+        name: `testing-${node}`,
+        hostname: node,
+        dns: ["172.18.0.2"],
+        dnsSearches: ["us-east-1.example.com"],
+      });
+      const [attachment] = container.inputs["networksAdvanced"] as {
+        name: string;
+        ipv4Address: string;
+      }[];
+      expect(attachment?.name).toBe("testing-backend");
+      return attachment!.ipv4Address;
+    });
+    expect(new Set(ips).size).toBe(NODES.length);
+    expect(ips.every((ip) => ip.startsWith("172.18."))).toBe(true);
+
+    const dnsmasq = findResource(plan, CONTAINER, "ci-testing-1-prodlike-dns-dnsmasq");
+    const [upload] = dnsmasq.inputs["uploads"] as { file: string; content: string }[];
+    expect(upload?.file).toBe("/etc/ci-platform/dnsmasq.conf");
+    NODES.forEach((node, i) => {
+      expect(upload?.content).toContain(
+        `host-record=${node},${node}.us-east-1.example.com,${ips[i]}\n`,
+      );
+    });
+    expect(dnsmasq.inputs["networksAdvanced"]).toEqual([
+      { ipv4Address: "172.18.0.2", name: "testing-backend" },
+    ]);
+  });
+
+  it("exports the CI host's engine, resolver and endpoints, and each service's port", () => {
+    const hosts = plan.outputs["ciHosts"] as Record<string, Record<string, unknown>>;
+    expect(hosts["ci-testing-1"]).toMatchObject({
+      dockerHost: "unix:///var/run/docker.sock",
+      resolverIp: "172.18.0.2",
+      backendNetwork: "testing-backend",
+      devEndpoints: {
+        mongodb: "127.0.0.1:27017",
+        postgres: "127.0.0.1:5432",
+        redis: "127.0.0.1:6379",
+      },
+    });
+    expect(Object.keys(hosts["ci-testing-1"]!["nodeEndpoints"] as object)).toEqual(NODES);
+    const services = plan.outputs["services"] as Record<string, { hostPort: number }>;
+    expect(services["api"]).toEqual({ hostPort: 5060, dnsName: "api.us-east-1.example.com" });
+    expect(new Set(Object.values(services).map((s) => s.hostPort)).size).toBe(5);
+  });
+});

@@ -1,0 +1,104 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+
+const ROOT = resolve(__dirname, "..", "..");
+const run = promisify(execFile);
+
+async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "tools/plan/cli.ts"), ...args],
+      { cwd: ROOT, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "plan-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("npm run plan", () => {
+  it.each(["testing", "staging", "production"])(
+    "prints the %s stack's tree and resource count",
+    async (stack) => {
+      const result = await plan("--stack", stack);
+      expect(result.stderr).not.toContain("plan failed");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Offline plan of stack ${stack}`);
+      expect(result.stdout).toMatch(/pulumi:pulumi:Stack\s+ci-platform-/);
+      expect(result.stdout).toMatch(/Resources:\n {4}\+ \d+ to create/);
+    },
+  );
+
+  it("prints one deterministic JSON document with --json", async () => {
+    const first = await plan("--stack", "testing", "--json");
+    const second = await plan("--stack", "testing", "--json");
+    expect(first.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    const doc = JSON.parse(first.stdout) as {
+      stack: string;
+      resources: Record<string, unknown>[];
+      outputs: Record<string, unknown>;
+    };
+    expect(doc.stack).toBe("testing");
+    expect(Object.keys(doc.resources[0]!)).toEqual([
+      "type",
+      "name",
+      "parent",
+      "provider",
+      "protect",
+      "retainOnDelete",
+      "deleteBeforeReplace",
+      "inputs",
+    ]);
+    expect(doc.resources.map((r) => r["name"])).toContain(
+      "ci-testing-1-prodlike-mongodb-cluster-a-node-1",
+    );
+    expect(doc.outputs).toHaveProperty("ciHosts");
+  });
+
+  it("masks secret settings: a secure value in the stack file never reaches the output", async () => {
+    const doc = parse(readFileSync(join(ROOT, "Pulumi.testing.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    doc.config["ci-platform:jenkinsAdminPassword"] = { secure: "v1:c2VjcmV0:cGxhaW4tdGV4dC1sZWFr" };
+    const file = join(scratch, "Pulumi.testing.yaml");
+    writeFileSync(file, stringify(doc));
+    const result = await plan("--stack", "testing", "--json", "--file", file);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain("jenkinsAdminPassword is not set");
+    expect(result.stdout).not.toContain("cGxhaW4tdGV4dC1sZWFr");
+    expect(result.stdout).not.toContain("offline-plan-secret");
+  });
+
+  it("fails when two services share a host port, naming both and the port", async () => {
+    const doc = parse(readFileSync(join(ROOT, "Pulumi.testing.yaml"), "utf8")) as {
+      config: { "ci-platform:services": { apps: Record<string, Record<string, unknown>> } };
+    };
+    doc.config["ci-platform:services"].apps["billing"] = { hostPort: 5060 };
+    const file = join(scratch, "clash.yaml");
+    writeFileSync(file, stringify(doc));
+    const result = await plan("--stack", "testing", "--file", file);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(
+      "services.apps.billing.hostPort: 5060 is already used by api; pick a free port in 5001-5999",
+    );
+  });
+
+  it("fails with the usage when --stack is missing or the stack is unknown", async () => {
+    expect((await plan()).stderr).toContain("--stack is required");
+    const unknown = await plan("--stack", "qa");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("no stack file Pulumi.qa.yaml");
+  });
+});
