@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ["**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { console: "readonly", process: "readonly" } },
+  },
+  {
     files: ["**/*.test.ts", "test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-member-access": "off",

@@ -26,6 +26,8 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
       [
         `ciplatform:ci-host:CiHost ${host}`,
         `pulumi:providers:docker ${host}-docker`,
+        `ciplatform:ci-host:HostPreparation ${host}-prep`,
+        `command:local:Command ${host}-prep-daemon-json`,
         `ciplatform:ci-host:HostImages ${host}-images`,
         ...["mongo-7-0", "postgres-16", "redis-7-2", "dockurr-dnsmasq-2-91"].map(
           (slug) => `docker:index/remoteImage:RemoteImage ${host}-images-${slug}`,
@@ -37,6 +39,10 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         `ciplatform:dns:ServiceDns ${host}-prodlike-dns`,
         `${CONTAINER} ${host}-prodlike-dns-dnsmasq`,
         ...NODES.map((n) => `${CONTAINER} ${host}-prodlike-${n}`),
+        ...NODES.map((n) => `docker:index/volume:Volume ${host}-prodlike-${n}-data`),
+        ...NODES.filter((n) => !n.startsWith("redis")).map(
+          (n) => `command:local:Command ${host}-prodlike-${n}-refresh`,
+        ),
       ].sort(),
     );
   });
@@ -103,6 +109,61 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     expect(dnsmasq.inputs["networksAdvanced"]).toEqual([
       { ipv4Address: "172.18.0.2", name: "testing-backend" },
     ]);
+  });
+
+  it("keeps every node's data on a protected volume that outlives its container", () => {
+    for (const node of NODES) {
+      const volume = findResource(
+        plan,
+        "docker:index/volume:Volume",
+        `ci-testing-1-prodlike-${node}-data`,
+      );
+      expect(volume).toMatchObject({
+        protect: true,
+        retainOnDelete: true,
+        inputs: { name: `testing-${node}-data` },
+      });
+      const container = findResource(plan, CONTAINER, `ci-testing-1-prodlike-${node}`);
+      expect(container.inputs["volumes"]).toEqual([
+        {
+          containerPath: node.startsWith("mongodb")
+            ? "/data/db"
+            : node.startsWith("redis")
+              ? "/data"
+              : "/var/lib/postgresql/data",
+          volumeName: `testing-${node}-data`,
+        },
+      ]);
+      expect(container.protect).toBe(false);
+    }
+  });
+
+  it("refreshes a node's data when its snapshot id changes, against the host's own engine", () => {
+    const refresh = findResource(
+      plan,
+      "command:local:Command",
+      "ci-testing-1-prodlike-mongodb-cluster-a-node-2-refresh",
+    );
+    expect(refresh.inputs["triggers"]).toEqual(["2026-11-24"]);
+    expect(refresh.inputs["create"]).toBe(
+      "CONTAINER_NAME='testing-mongodb-cluster-a-node-2' DATASTORE='mongodb' DOCKER_HOST='unix:///var/run/docker.sock' " +
+        "NODE_NAME='mongodb-cluster-a-node-2' SNAPSHOT_ID='2026-11-24' sh -c " +
+        `'docker exec -i "$CONTAINER_NAME" mongorestore --drop --archive < "/srv/backups/mongodb/$SNAPSHOT_ID.archive"'`,
+    );
+  });
+
+  it("installs the hardened daemon.json on the host, re-running only when it changes", () => {
+    const prep = findResource(plan, "command:local:Command", "ci-testing-1-prep-daemon-json");
+    const [daemonJson, path] = prep.inputs["triggers"] as string[];
+    expect(JSON.parse(daemonJson!)).toEqual({
+      "log-driver": "json-file",
+      "log-opts": { "max-size": "10m", "max-file": "3" },
+      "live-restore": true,
+      "userland-proxy": false,
+      "no-new-privileges": true,
+    });
+    expect(path).toBe("/etc/docker/daemon.json");
+    expect(prep.inputs["create"]).toContain("RELOAD_COMMAND='systemctl reload docker'");
   });
 
   it("exports the CI host's engine, resolver and endpoints, and each service's port", () => {

@@ -16,6 +16,8 @@ export interface DatastoreEntry {
   readonly clusters: Readonly<Record<string, number>>;
   /** Container memory limit in MiB. */
   readonly memoryMb: number;
+  /** Where the datastore keeps its data inside the container: a protected volume on production-like nodes. */
+  readonly dataPath: string;
   /** Health check run inside the container, when the image has a client for one. */
   readonly healthcheck?: readonly string[];
 }
@@ -55,6 +57,7 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     port: 27017,
     clusters: { "cluster-a": 3 },
     memoryMb: 1024,
+    dataPath: "/data/db",
     healthcheck: ["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"],
   },
   {
@@ -64,6 +67,7 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     port: 6379,
     clusters: { "cluster-a": 3 },
     memoryMb: 256,
+    dataPath: "/data",
     healthcheck: ["CMD", "redis-cli", "ping"],
   },
   {
@@ -73,6 +77,7 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     port: 5432,
     clusters: { "cluster-a": 2 },
     memoryMb: 512,
+    dataPath: "/var/lib/postgresql/data",
     healthcheck: ["CMD", "pg_isready", "-U", "postgres"],
   },
   {

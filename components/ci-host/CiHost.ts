@@ -5,6 +5,7 @@ import type { CiHostConfig } from "../config/types";
 import { DevServices } from "../services/DevServices";
 import { ProductionLikeServices } from "../services/ProductionLikeServices";
 import { HostImages } from "./HostImages";
+import { HostPreparation } from "./HostPreparation";
 
 export interface CiHostArgs {
   /** The host's validated config block. */
@@ -44,6 +45,13 @@ export class CiHost extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (host.hostPrep.enabled) {
+      new HostPreparation(
+        `${name}-prep`,
+        { host: host.dockerHost, prep: host.hostPrep },
+        { parent: this },
+      );
+    }
     const images = new HostImages(
       `${name}-images`,
       { provider: this.provider, pull: host.pullImages },
@@ -68,6 +76,9 @@ export class CiHost extends pulumi.ComponentResource {
             subnet: host.backendSubnet,
             resolverIp: host.resolverIp,
             regionDomain: args.regionDomain,
+            dnsUpstream: host.dnsUpstream,
+            dataRefresh: host.dataRefresh,
+            dockerHost: host.dockerHost,
             provider: this.provider,
             images,
           },

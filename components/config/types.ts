@@ -32,6 +32,27 @@ export interface PlacedNode {
   readonly ip: string;
 }
 
+/** How the program prepares a CI host's Docker engine; paths are configurable so tests stay in temp dirs. */
+export interface HostPrepConfig {
+  /** Write daemon.json and registry trust on the host. */
+  readonly enabled: boolean;
+  /** Where the engine reads its daemon.json. */
+  readonly daemonJsonPath: string;
+  /** Where the engine looks for per-registry CA certificates. */
+  readonly certsDir: string;
+  /** Run after daemon.json changes, so the engine reloads what it can. */
+  readonly reloadCommand: string;
+}
+
+/** A datastore's data refresh on the production-like set: re-runs when `snapshotId` changes. */
+export interface DataRefreshConfig {
+  readonly datastore: string;
+  /** Identifies the production snapshot to restore, such as a backup's date. */
+  readonly snapshotId: string;
+  /** Shell command run on the host once per node, with NODE_NAME, CONTAINER_NAME, SNAPSHOT_ID set. */
+  readonly command: string;
+}
+
 export interface CiHostConfig {
   /** Host name, a DNS label, unique in the stack. */
   readonly name: string;
@@ -48,6 +69,11 @@ export interface CiHostConfig {
   readonly productionLike: boolean;
   /** Pull images from their registries; off for hosts whose images are preloaded. */
   readonly pullImages: boolean;
+  /** Upstream DNS server dnsmasq forwards other names to. @default Docker's embedded resolver */
+  readonly dnsUpstream: string | undefined;
+  readonly hostPrep: HostPrepConfig;
+  /** Data refresh per datastore, sorted by datastore. */
+  readonly dataRefresh: readonly DataRefreshConfig[];
 }
 
 export interface AwsConfig {

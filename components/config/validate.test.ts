@@ -203,6 +203,36 @@ describe("validateStackConfig", () => {
     ]);
   });
 
+  it("fails on a data refresh for a datastore the stack does not run, or without a command", () => {
+    const ciHosts = {
+      "ci-1": {
+        dockerHost: "unix:///var/run/docker.sock",
+        dataRefresh: {
+          postgres: { snapshotId: "s1", command: "true" },
+          mongodb: { snapshotId: 20261124 },
+        },
+      },
+    };
+    expect(messages(ciHostValues({ ciHosts }))).toEqual([
+      "ciHosts.ci-1.dataRefresh.mongodb.command: is required; give the shell command that restores one node",
+      'ciHosts.ci-1.dataRefresh.postgres: "postgres" is not a datastore this stack runs; use one of mongodb, redis',
+    ]);
+  });
+
+  it("fails on a DNS upstream that is not an address and a relative host path", () => {
+    const ciHosts = {
+      "ci-1": {
+        dockerHost: "unix:///var/run/docker.sock",
+        dnsUpstream: "dns.example.com",
+        hostPrep: { daemonJsonPath: "etc/docker/daemon.json" },
+      },
+    };
+    expect(messages(ciHostValues({ ciHosts }))).toEqual([
+      'ciHosts.ci-1.dnsUpstream: "dns.example.com" is not an IPv4 address; use the address of a DNS server, such as 10.0.0.2',
+      'ciHosts.ci-1.hostPrep.daemonJsonPath: "etc/docker/daemon.json" is not an absolute path without spaces; use one such as /etc/docker/daemon.json',
+    ]);
+  });
+
   it("lists every bad field at once", () => {
     const values = ciHostValues({
       kind: "kubernetes",

@@ -32,6 +32,8 @@ import {
   type AwsConfig,
   type CiHostConfig,
   type ConfigIssue,
+  type DataRefreshConfig,
+  type HostPrepConfig,
   type DockerHost,
   type PlatformConfig,
   type PlatformKind,
@@ -480,6 +482,9 @@ function readCiHosts(
       "devMinimal",
       "productionLike",
       "pullImages",
+      "dnsUpstream",
+      "hostPrep",
+      "dataRefresh",
     ]);
     if (!host) continue;
     const url =
@@ -561,6 +566,18 @@ function readCiHosts(
     const devMinimal = r.boolean(`${path}.devMinimal`, host["devMinimal"], true);
     const productionLike = r.boolean(`${path}.productionLike`, host["productionLike"], true);
     const pullImages = r.boolean(`${path}.pullImages`, host["pullImages"], true);
+    const dnsUpstream =
+      host["dnsUpstream"] === undefined
+        ? undefined
+        : r.string(`${path}.dnsUpstream`, host["dnsUpstream"]);
+    if (dnsUpstream !== undefined && parseIpv4(dnsUpstream) === undefined) {
+      r.fail(
+        `${path}.dnsUpstream`,
+        `${show(dnsUpstream)} is not an IPv4 address; use the address of a DNS server, such as 10.0.0.2`,
+      );
+    }
+    const hostPrep = readHostPrep(r, `${path}.hostPrep`, host["hostPrep"]);
+    const dataRefresh = readDataRefresh(r, `${path}.dataRefresh`, host["dataRefresh"], datastores);
     if (r.issues.length > 0 || !dockerHost || !subnet) continue;
     const ips = allocateNodeIps(
       nodes.map((n) => n.name),
@@ -583,7 +600,95 @@ function readCiHosts(
       devMinimal,
       productionLike,
       pullImages,
+      dnsUpstream,
+      hostPrep,
+      dataRefresh,
     });
+  }
+  return result;
+}
+
+export const DEFAULT_HOST_PREP: HostPrepConfig = {
+  enabled: true,
+  daemonJsonPath: "/etc/docker/daemon.json",
+  certsDir: "/etc/docker/certs.d",
+  reloadCommand: "systemctl reload docker",
+};
+
+function absolutePath(r: Reader, path: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  const text = r.string(path, value);
+  if (text !== undefined && !/^\/[^\s]*$/.test(text))
+    r.fail(
+      path,
+      `${show(text)} is not an absolute path without spaces; use one such as ${fallback}`,
+    );
+  return text ?? fallback;
+}
+
+function readHostPrep(r: Reader, path: string, value: unknown): HostPrepConfig {
+  if (value === undefined) return DEFAULT_HOST_PREP;
+  const prep = r.object(path, value, ["enabled", "daemonJsonPath", "certsDir", "reloadCommand"]);
+  if (!prep) return DEFAULT_HOST_PREP;
+  return {
+    enabled: r.boolean(`${path}.enabled`, prep["enabled"], DEFAULT_HOST_PREP.enabled),
+    daemonJsonPath: absolutePath(
+      r,
+      `${path}.daemonJsonPath`,
+      prep["daemonJsonPath"],
+      DEFAULT_HOST_PREP.daemonJsonPath,
+    ),
+    certsDir: absolutePath(r, `${path}.certsDir`, prep["certsDir"], DEFAULT_HOST_PREP.certsDir),
+    reloadCommand:
+      prep["reloadCommand"] === undefined
+        ? DEFAULT_HOST_PREP.reloadCommand
+        : (r.string(`${path}.reloadCommand`, prep["reloadCommand"]) ??
+          DEFAULT_HOST_PREP.reloadCommand),
+  };
+}
+
+function readDataRefresh(
+  r: Reader,
+  path: string,
+  value: unknown,
+  datastores: readonly DatastoreEntry[],
+): DataRefreshConfig[] {
+  if (value === undefined) return [];
+  const refresh = r.map(path, value);
+  if (!refresh) return [];
+  const result: DataRefreshConfig[] = [];
+  for (const datastore of Object.keys(refresh).sort()) {
+    const itemPath = `${path}.${datastore}`;
+    if (!datastores.some((d) => d.name === datastore)) {
+      r.fail(
+        itemPath,
+        `${show(datastore)} is not a datastore this stack runs; use one of ${datastores.map((d) => d.name).join(", ")}`,
+      );
+      continue;
+    }
+    const item = r.object(itemPath, refresh[datastore], ["snapshotId", "command"]);
+    if (!item) continue;
+    const snapshotId =
+      item["snapshotId"] === undefined
+        ? r.fail(
+            `${itemPath}.snapshotId`,
+            "is required; name the snapshot to restore, such as 2026-11-24",
+          )
+        : r.string(
+            `${itemPath}.snapshotId`,
+            typeof item["snapshotId"] === "number"
+              ? String(item["snapshotId"])
+              : item["snapshotId"],
+          );
+    const command =
+      item["command"] === undefined
+        ? r.fail(
+            `${itemPath}.command`,
+            "is required; give the shell command that restores one node",
+          )
+        : r.string(`${itemPath}.command`, item["command"]);
+    if (snapshotId !== undefined && command !== undefined)
+      result.push({ datastore, snapshotId, command });
   }
   return result;
 }

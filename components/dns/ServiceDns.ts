@@ -12,6 +12,8 @@ export interface ServiceDnsArgs {
   readonly records: readonly DnsRecord[];
   /** `<region>.<domain>`: the suffix every name also answers under. */
   readonly regionDomain: string;
+  /** DNS server for names outside the set. @default the container's own resolver */
+  readonly upstream?: string | undefined;
   /** The bridge network the resolver joins. */
   readonly network: docker.Network;
   /** The resolver's fixed address on that network. */
@@ -27,7 +29,7 @@ export class ServiceDns extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServiceDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:dns:ServiceDns", name, {}, opts);
-    const conf = renderDnsmasqConf(args.records, args.regionDomain);
+    const conf = renderDnsmasqConf(args.records, args.regionDomain, args.upstream);
     const container = new docker.Container(
       `${name}-dnsmasq`,
       {
@@ -39,6 +41,16 @@ export class ServiceDns extends pulumi.ComponentResource {
         uploads: [{ file: DNSMASQ_CONF_PATH, content: conf }],
         networksAdvanced: [{ name: args.network.name, ipv4Address: args.address }],
         capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE", "SETUID", "SETGID", "NET_RAW"] },
+        healthcheck: {
+          tests: [
+            "CMD-SHELL",
+            `nslookup ${args.records[0]?.name ?? "localhost"} 127.0.0.1 || exit 1`,
+          ],
+          interval: "30s",
+          timeout: "5s",
+          retries: 3,
+          startPeriod: "5s",
+        },
       },
       { parent: this, provider: args.provider, deleteBeforeReplace: true },
     );

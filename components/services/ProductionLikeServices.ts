@@ -6,7 +6,9 @@ import { containerName } from "../ci-host/ci-host-render";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
 import type { HostImages } from "../ci-host/HostImages";
 import { parseCidr } from "../config/ipv4";
-import type { PlacedNode } from "../config/types";
+import type { DataRefreshConfig, DockerHost, PlacedNode } from "../config/types";
+import { hostCommand } from "../ci-host/HostCommand";
+import { commandLine } from "../ci-host/shell";
 import { ServiceDns } from "../dns/ServiceDns";
 import { datastoreHealthcheck } from "./services-render";
 
@@ -23,6 +25,12 @@ export interface ProductionLikeServicesArgs {
   readonly resolverIp: string;
   /** `<region>.<domain>`, the search domain every node container gets. */
   readonly regionDomain: string;
+  /** DNS server for names outside the set. @default Docker's embedded resolver */
+  readonly dnsUpstream?: string | undefined;
+  /** Data refresh per datastore. @default none: nodes start empty */
+  readonly dataRefresh?: readonly DataRefreshConfig[];
+  /** The host the refresh commands run on. */
+  readonly dockerHost: DockerHost;
   readonly provider: docker.Provider;
   readonly images: HostImages;
 }
@@ -65,6 +73,7 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
         stack: args.stack,
         records: args.nodes.map((n) => ({ name: n.name, ip: n.ip })),
         regionDomain: args.regionDomain,
+        upstream: args.dnsUpstream,
         network,
         address: args.resolverIp,
         provider: args.provider,
@@ -80,7 +89,16 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
           `${name}: node ${node.name} belongs to unselected datastore ${node.datastore}`,
         );
       const healthcheck = datastoreHealthcheck(entry);
-      new docker.Container(
+      // The node's data outlives its container: replacing the container keeps it, `up` never deletes it.
+      const volume = new docker.Volume(
+        `${name}-${node.name}-data`,
+        {
+          name: containerName(args.stack, `${node.name}-data`),
+          labels: [{ label: "ci-platform.node", value: node.name }],
+        },
+        { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
+      );
+      const container = new docker.Container(
         `${name}-${node.name}`,
         {
           ...hardenedContainerArgs(entry.memoryMb),
@@ -88,6 +106,7 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
           hostname: node.name,
           image: args.images.ref(entry.image),
           networksAdvanced: [{ name: network.name, ipv4Address: node.ip, aliases: [node.name] }],
+          volumes: [{ volumeName: volume.name, containerPath: entry.dataPath }],
           dns: [args.resolverIp],
           dnsSearches: [args.regionDomain],
           labels: [
@@ -98,6 +117,28 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
         },
         { parent: this, provider: args.provider, deleteBeforeReplace: true },
       );
+      const refresh = args.dataRefresh?.find((r) => r.datastore === node.datastore);
+      if (refresh) {
+        hostCommand(
+          `${name}-${node.name}-refresh`,
+          args.dockerHost,
+          {
+            create: commandLine(
+              {
+                // A local command talks to the same engine as the provider; on an SSH host, its own.
+                ...(args.dockerHost.scheme === "unix" ? { DOCKER_HOST: args.dockerHost.url } : {}),
+                CONTAINER_NAME: containerName(args.stack, node.name),
+                DATASTORE: node.datastore,
+                NODE_NAME: node.name,
+                SNAPSHOT_ID: refresh.snapshotId,
+              },
+              refresh.command,
+            ),
+            triggers: [refresh.snapshotId],
+          },
+          { parent: this, dependsOn: [container] },
+        );
+      }
     }
 
     this.networkName = network.name;

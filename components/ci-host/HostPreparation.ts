@@ -1,0 +1,40 @@
+import type * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { DockerHost, HostPrepConfig } from "../config/types";
+import { renderDaemonJson, renderHostPrepScript } from "./ci-host-render";
+import { hostCommand } from "./HostCommand";
+import { commandLine } from "./shell";
+
+export interface HostPreparationArgs {
+  readonly host: DockerHost;
+  readonly prep: HostPrepConfig;
+}
+
+/** Installs the engine's hardened daemon.json on the host, idempotently. */
+export class HostPreparation extends pulumi.ComponentResource {
+  public readonly daemonJson: string;
+  public readonly output: pulumi.Output<string>;
+
+  constructor(name: string, args: HostPreparationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ciplatform:ci-host:HostPreparation", name, {}, opts);
+    this.daemonJson = renderDaemonJson();
+    const install: command.local.Command | command.remote.Command = hostCommand(
+      `${name}-daemon-json`,
+      args.host,
+      {
+        create: commandLine(
+          {
+            DAEMON_JSON: this.daemonJson.trimEnd(),
+            DAEMON_JSON_PATH: args.prep.daemonJsonPath,
+            RELOAD_COMMAND: args.prep.reloadCommand,
+          },
+          renderHostPrepScript(),
+        ),
+        triggers: [this.daemonJson, args.prep.daemonJsonPath],
+      },
+      { parent: this },
+    );
+    this.output = install.stdout;
+    this.registerOutputs({ output: this.output });
+  }
+}
