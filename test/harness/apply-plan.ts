@@ -1,0 +1,136 @@
+/**
+ * Applies an evaluated plan to a private Docker engine: networks, volumes and containers through
+ * the docker CLI exactly as declared, local commands through `sh -c`, in declaration order (which
+ * is dependency order in this program). This stands in for `pulumi up` where the docker provider
+ * cannot run; it refuses resource types it cannot apply faithfully.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
+import type { PrivateDockerd } from "./dockerd";
+import { containerPlan, networkCreateArgs, volumeCreateArgs } from "./docker-translate";
+import { run, runOk } from "./process";
+
+/** Types that only group or configure others: nothing to apply. */
+const STRUCTURAL = (type: string): boolean =>
+  type === "pulumi:pulumi:Stack" ||
+  type.startsWith("ciplatform:") ||
+  type.startsWith("pulumi:providers:");
+
+export interface AppliedCommand {
+  readonly name: string;
+  readonly stdout: string;
+}
+
+export interface AppliedPlan {
+  readonly containers: string[];
+  readonly networks: string[];
+  readonly volumes: string[];
+  readonly commands: AppliedCommand[];
+}
+
+/** Puts `files` into a created (not yet started) container through a tar stream. */
+async function upload(
+  dockerd: PrivateDockerd,
+  container: string,
+  files: readonly { file: string; content: string }[],
+): Promise<void> {
+  if (files.length === 0) return;
+  const staging = await mkdtemp(join(tmpdir(), "upload-"));
+  try {
+    for (const f of files) {
+      const target = join(staging, f.file);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, f.content);
+    }
+    const tarball = await runTar(staging);
+    await dockerd.dockerOk(["cp", "-", `${container}:/`], { input: tarball });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function runTar(dir: string): Promise<Buffer> {
+  const { spawn } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    const child = spawn("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.stdout.on("data", (b: Buffer) => chunks.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(chunks));
+      else reject(new Error(`tar exited ${code}`));
+    });
+  });
+}
+
+/** Creates and starts one declared container, then checks it is running (the provider's `mustRun`). */
+export async function applyContainer(
+  dockerd: PrivateDockerd,
+  resource: PlannedResource,
+): Promise<string> {
+  const plan = containerPlan(resource.inputs);
+  await dockerd.dockerOk(plan.create);
+  const name = plan.create[plan.create.indexOf("--name") + 1]!;
+  for (const connect of plan.connect) await dockerd.dockerOk(connect);
+  await upload(dockerd, name, plan.uploads);
+  await dockerd.dockerOk(["start", name]);
+  const state = await dockerd.dockerOk(["inspect", "--format", "{{.State.Status}}", name]);
+  if (state !== "running") {
+    const logs = await dockerd.docker(["logs", "--tail", "20", name]);
+    throw new Error(`container ${name} is ${state} after start:\n${logs.stdout}${logs.stderr}`);
+  }
+  return name;
+}
+
+export async function applyPlan(
+  evaluation: Evaluation,
+  dockerd: PrivateDockerd,
+): Promise<AppliedPlan> {
+  const applied: AppliedPlan = { containers: [], networks: [], volumes: [], commands: [] };
+  for (const resource of evaluation.resources) {
+    if (STRUCTURAL(resource.type)) continue;
+    switch (resource.type) {
+      case "docker:index/network:Network":
+        await dockerd.dockerOk(networkCreateArgs(resource.inputs));
+        applied.networks.push(String(resource.inputs["name"]));
+        break;
+      case "docker:index/volume:Volume":
+        await dockerd.dockerOk(volumeCreateArgs(resource.inputs));
+        applied.volumes.push(String(resource.inputs["name"]));
+        break;
+      case "docker:index/container:Container":
+        applied.containers.push(await applyContainer(dockerd, resource));
+        break;
+      case "command:local:Command": {
+        const create = resource.inputs["create"];
+        if (typeof create !== "string")
+          throw new Error(`command ${resource.name} has no create command`);
+        const result = await run("sh", ["-c", create], { timeoutMs: 60_000 });
+        if (result.code !== 0)
+          throw new Error(`command ${resource.name} exited ${result.code}:\n${result.stderr}`);
+        applied.commands.push({ name: resource.name, stdout: result.stdout });
+        break;
+      }
+      default:
+        throw new Error(
+          `the harness cannot apply ${resource.type} ${resource.name}; configure the stack so it is not declared (e.g. pullImages: false)`,
+        );
+    }
+  }
+  return applied;
+}
+
+/** Runs a declared local command again, as a second `up` would after its triggers changed. */
+export async function rerunCommand(evaluation: Evaluation, name: string): Promise<string> {
+  const resource = evaluation.resources.find(
+    (r) => r.type === "command:local:Command" && r.name === name,
+  );
+  if (!resource) throw new Error(`no local command ${name} in the plan`);
+  return runOk("sh", ["-c", String(resource.inputs["create"])], { timeoutMs: 60_000 });
+}

@@ -1,0 +1,228 @@
+/**
+ * The testing stack's CI host on a real Docker engine: what the program declares (captured under
+ * mocks from the real Pulumi.testing.yaml, pointed at a private dockerd) is applied through the
+ * docker CLI, then checked the way a developer would use it.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Evaluation } from "../../tools/plan/evaluate";
+import { applyContainer, applyPlan, rerunCommand, type AppliedPlan } from "../harness/apply-plan";
+import { buildDnsmasqImage, buildStubServiceImage, stubBody } from "../harness/images";
+import { waitFor } from "../harness/process";
+import { useDockerd } from "../harness/use-dockerd";
+import { editedStackConfig, evaluateStack, findResource } from "../mocks";
+
+const HOST = "ci-testing-1";
+const DOMAIN = "us-east-1.example.com";
+const DATASTORES = [
+  { name: "mongodb", image: "mongo:7.0", port: 27017, health: "mongosh" },
+  { name: "postgres", image: "postgres:16", port: 5432, health: "pg_isready" },
+  { name: "redis", image: "redis:7.2", port: 6379, health: "redis-cli" },
+];
+
+describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => {
+  const dockerd = useDockerd();
+  const scratch = mkdtempSync(join(tmpdir(), "ci-host-"));
+  const daemonJsonPath = join(scratch, "etc/docker/daemon.json");
+  const reloadLog = join(scratch, "reloads");
+  let plan: Evaluation;
+  let applied: AppliedPlan;
+  let nodes: { name: string; ip: string; port: number; image: string }[];
+
+  beforeAll(async () => {
+    const engine = dockerd();
+    for (const d of DATASTORES)
+      await buildStubServiceImage(engine, d.image, d.port, { healthCommands: [d.health] });
+    await buildDnsmasqImage(engine, "dockurr/dnsmasq:2.91");
+
+    const config = editedStackConfig("testing", (doc) => {
+      const hosts = doc.config["ci-platform:ciHosts"] as Record<string, Record<string, unknown>>;
+      const host = hosts[HOST]!;
+      host["dockerHost"] = engine.host;
+      host["pullImages"] = false;
+      host["hostPrep"] = { daemonJsonPath, reloadCommand: `echo reloaded >> ${reloadLog}` };
+      host["dataRefresh"] = Object.fromEntries(
+        ["mongodb", "postgres"].map((d) => [
+          d,
+          {
+            snapshotId: "2026-11-24",
+            command: `docker exec "$CONTAINER_NAME" sh -c "echo $SNAPSHOT_ID > /srv/snapshot"`,
+          },
+        ]),
+      );
+    });
+    plan = await evaluateStack("testing", config);
+    applied = await applyPlan(plan, engine);
+    nodes = plan.resources
+      .filter(
+        (r) =>
+          r.type === "docker:index/container:Container" &&
+          r.name.startsWith(`${HOST}-prodlike-`) &&
+          !r.name.endsWith("-dnsmasq"),
+      )
+      .map((r) => {
+        const datastore = DATASTORES.find((d) => r.inputs["image"] === d.image)!;
+        const [attachment] = r.inputs["networksAdvanced"] as { ipv4Address: string }[];
+        return {
+          name: String(r.inputs["hostname"]),
+          ip: attachment!.ipv4Address,
+          port: datastore.port,
+          image: datastore.image,
+        };
+      });
+  }, 240_000);
+
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** One throwaway container on the backend network, resolving the way application containers do. */
+  const onBackend = (script: string) =>
+    dockerd().docker(
+      [
+        "run",
+        "--rm",
+        "--network",
+        "testing-backend",
+        "--dns",
+        "172.18.0.2",
+        "--dns-search",
+        DOMAIN,
+        "mongo:7.0",
+        "sh",
+        "-c",
+        script,
+      ],
+      { timeoutMs: 60_000 },
+    );
+
+  it("runs every declared container: 3 dev-minimal, 8 nodes and the resolver", async () => {
+    expect(applied.containers).toHaveLength(12);
+    expect(nodes).toHaveLength(8);
+    const running = await dockerd().dockerOk(["ps", "--format", "{{.Names}}"]);
+    expect(running.split("\n").sort()).toEqual([...applied.containers].sort());
+  });
+
+  it("passes dnsmasq --test with the rendered config", () => {
+    const dns = findResource(
+      plan,
+      "docker:index/container:Container",
+      `${HOST}-prodlike-dns-dnsmasq`,
+    );
+    const [upload] = dns.inputs["uploads"] as { content: string }[];
+    const conf = join(scratch, "dnsmasq.conf");
+    writeFileSync(conf, upload!.content);
+    const out = execFileSync("dnsmasq", ["--test", "-C", conf], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(out + "").toBe("");
+  });
+
+  it("resolves every node's plain name and FQDN to its declared IP through dnsmasq", async () => {
+    const script = nodes.map((n) => `nslookup ${n.name}; nslookup ${n.name}.${DOMAIN}`).join("; ");
+    const result = await onBackend(script);
+    const found = [...result.stdout.matchAll(/^Name:\s*(\S+)\s*\nAddress:\s*(\S+)\s*$/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    for (const n of nodes) {
+      expect(found).toContain(`${n.name}.${DOMAIN} ${n.ip}`);
+    }
+    // Plain and qualified lookups both answer: two per node.
+    expect(found).toHaveLength(nodes.length * 2);
+  });
+
+  it("answers NXDOMAIN for an unknown name in the region domain", async () => {
+    const result = await onBackend(
+      `nslookup nosuch-cluster-a-node-9.${DOMAIN} 172.18.0.2; echo "exit=$?"`,
+    );
+    expect(result.stdout + result.stderr).toMatch(/NXDOMAIN/);
+    expect(result.stdout).toContain("exit=1");
+  });
+
+  it("reaches a listener on every node's service port by its plain name", async () => {
+    const script = nodes
+      .map((n) => `timeout 5 wget -q -O - http://${n.name}:${n.port}/`)
+      .join("; ");
+    const result = await onBackend(script);
+    expect(result.stdout).toBe(nodes.map((n) => stubBody(n.image, n.port)).join(""));
+  });
+
+  it("serves each dev-minimal datastore on the host's 127.0.0.1 at its default port", async () => {
+    for (const d of DATASTORES) {
+      const body = await waitFor(
+        `dev-minimal ${d.name} on 127.0.0.1:${d.port}`,
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${d.port}/`, {
+            signal: AbortSignal.timeout(3_000),
+          });
+          return response.ok ? response.text() : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(body).toBe(stubBody(d.image, d.port));
+    }
+  });
+
+  it("hardens every container: restart policy, memory limit, log rotation, no privileges, healthy", async () => {
+    for (const name of applied.containers) {
+      const inspect = JSON.parse(await dockerd().dockerOk(["inspect", name])) as {
+        HostConfig: {
+          RestartPolicy: { Name: string };
+          Memory: number;
+          LogConfig: { Config: Record<string, string> };
+          Privileged: boolean;
+          SecurityOpt: string[];
+        };
+      }[];
+      const host = inspect[0]!.HostConfig;
+      expect(host.RestartPolicy.Name, name).toBe("unless-stopped");
+      expect(host.Memory, name).toBeGreaterThan(0);
+      expect(host.LogConfig.Config, name).toEqual({ "max-file": "3", "max-size": "10m" });
+      expect(host.Privileged, name).toBe(false);
+      expect(host.SecurityOpt, name).toContain("no-new-privileges:true");
+    }
+    const statuses = await waitFor(
+      "every health check passing",
+      async () => {
+        const out = await dockerd().dockerOk(["ps", "--format", "{{.Names}} {{.Status}}"]);
+        return out.includes("(healthy)") && !/starting|unhealthy/.test(out) ? out : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    expect(statuses.split("\n").filter((l) => l.includes("(healthy)")).length).toBe(12);
+  });
+
+  it("restored the snapshot into each mongodb and postgres node, and nothing into redis", async () => {
+    for (const n of nodes) {
+      const result = await dockerd().docker(["exec", `testing-${n.name}`, "cat", "/srv/snapshot"]);
+      if (n.name.startsWith("redis")) expect(result.code, n.name).not.toBe(0);
+      else expect(result.stdout.trim(), n.name).toBe("2026-11-24");
+    }
+  });
+
+  it("installs daemon.json once and reloads the engine only when it changed", async () => {
+    expect(JSON.parse(readFileSync(daemonJsonPath, "utf8"))).toMatchObject({
+      "live-restore": true,
+      "userland-proxy": false,
+    });
+    expect(readFileSync(reloadLog, "utf8")).toBe("reloaded\n");
+    const again = await rerunCommand(plan, `${HOST}-prep-daemon-json`);
+    expect(again).toContain("is up to date");
+    expect(readFileSync(reloadLog, "utf8")).toBe("reloaded\n");
+  });
+
+  it("keeps a node's data when its container is replaced", async () => {
+    const node = nodes.find((n) => n.name === "redis-cluster-a-node-2")!;
+    const container = `testing-${node.name}`;
+    await dockerd().dockerOk(["exec", container, "sh", "-c", "echo kept > /data/marker"]);
+    await dockerd().dockerOk(["rm", "--force", container]);
+    await applyContainer(
+      dockerd(),
+      findResource(plan, "docker:index/container:Container", `${HOST}-prodlike-${node.name}`),
+    );
+    expect(await dockerd().dockerOk(["exec", container, "cat", "/data/marker"])).toBe("kept");
+    expect(existsSync(daemonJsonPath)).toBe(true);
+  });
+});
