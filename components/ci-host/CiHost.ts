@@ -5,7 +5,7 @@ import type { CiHostConfig } from "../config/types";
 import { DevServices } from "../services/DevServices";
 import { ProductionLikeServices } from "../services/ProductionLikeServices";
 import { HostImages } from "./HostImages";
-import { HostPreparation } from "./HostPreparation";
+import { HostPreparation, type TrustedRegistry } from "./HostPreparation";
 
 export interface CiHostArgs {
   /** The host's validated config block. */
@@ -16,6 +16,8 @@ export interface CiHostArgs {
   readonly datastores: readonly DatastoreEntry[];
   /** `<region>.<domain>`, the resolver's search domain. */
   readonly regionDomain: string;
+  /** The private registry the engine must trust. @default none */
+  readonly trustedRegistry?: TrustedRegistry | undefined;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface CiHostArgs {
 export class CiHost extends pulumi.ComponentResource {
   public readonly dockerHost: pulumi.Output<string>;
   public readonly provider: docker.Provider;
+  /** The host's images, pulled once each; other components on the host use them too. */
+  public readonly images: HostImages;
   /** Datastore type -> host endpoint of the dev-minimal set. */
   public readonly devEndpoints: pulumi.Output<Record<string, string>>;
   /** Node name -> endpoint on the production-like network. */
@@ -48,15 +52,16 @@ export class CiHost extends pulumi.ComponentResource {
     if (host.hostPrep.enabled) {
       new HostPreparation(
         `${name}-prep`,
-        { host: host.dockerHost, prep: host.hostPrep },
+        { host: host.dockerHost, prep: host.hostPrep, trustedRegistry: args.trustedRegistry },
         { parent: this },
       );
     }
-    const images = new HostImages(
+    this.images = new HostImages(
       `${name}-images`,
       { provider: this.provider, pull: host.pullImages },
       { parent: this },
     );
+    const images = this.images;
 
     const dev = host.devMinimal
       ? new DevServices(

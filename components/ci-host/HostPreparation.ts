@@ -5,9 +5,19 @@ import { renderDaemonJson, renderHostPrepScript } from "./ci-host-render";
 import { hostCommand } from "./HostCommand";
 import { commandLine } from "./shell";
 
+/** A registry the host's engine must trust: its CA goes to `<certsDir>/<address>/ca.crt`. */
+export interface TrustedRegistry {
+  /** `<hostName>:<port>`. */
+  readonly address: string;
+  /** PEM CA certificate. */
+  readonly caCert: string;
+}
+
 export interface HostPreparationArgs {
   readonly host: DockerHost;
   readonly prep: HostPrepConfig;
+  /** The private registry to trust. @default none */
+  readonly trustedRegistry?: TrustedRegistry | undefined;
 }
 
 /** Installs the engine's hardened daemon.json on the host, idempotently. */
@@ -27,10 +37,22 @@ export class HostPreparation extends pulumi.ComponentResource {
             DAEMON_JSON: this.daemonJson.trimEnd(),
             DAEMON_JSON_PATH: args.prep.daemonJsonPath,
             RELOAD_COMMAND: args.prep.reloadCommand,
+            ...(args.trustedRegistry
+              ? {
+                  REGISTRY_CA: args.trustedRegistry.caCert.trimEnd(),
+                  REGISTRY_CA_PATH: `${args.prep.certsDir}/${args.trustedRegistry.address}/ca.crt`,
+                }
+              : {}),
           },
           renderHostPrepScript(),
         ),
-        triggers: [this.daemonJson, args.prep.daemonJsonPath],
+        triggers: [
+          this.daemonJson,
+          args.prep.daemonJsonPath,
+          ...(args.trustedRegistry
+            ? [args.trustedRegistry.address, args.trustedRegistry.caCert]
+            : []),
+        ],
       },
       { parent: this },
     );

@@ -62,9 +62,11 @@ export function renderDaemonJson(): string {
  * only when a file actually changed, so re-running it is harmless.
  */
 export function renderHostPrepScript(): string {
+  // The CA is read per connection: only a daemon.json change needs the engine reloaded.
   return `#!/bin/sh
 # Rendered by ci-platform: installs the Docker engine's daemon.json on a CI host.
-# Inputs (environment): DAEMON_JSON_PATH, DAEMON_JSON (content), RELOAD_COMMAND.
+# Inputs (environment): DAEMON_JSON_PATH, DAEMON_JSON (content), RELOAD_COMMAND, and optionally
+# REGISTRY_CA_PATH and REGISTRY_CA: the private registry's CA, which the engine reads per pull.
 set -eu
 changed=0
 install_file() {
@@ -79,6 +81,10 @@ install_file() {
   mv "$target.tmp" "$target"
   changed=1
 }
+if [ -n "\${REGISTRY_CA_PATH:-}" ]; then
+  install_file "$REGISTRY_CA_PATH" "$REGISTRY_CA"
+  changed=0
+fi
 install_file "$DAEMON_JSON_PATH" "$DAEMON_JSON"
 if [ "$changed" = 1 ]; then
   echo "daemon.json changed at $DAEMON_JSON_PATH; reloading the engine (log and proxy settings apply at its next restart)"

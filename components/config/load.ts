@@ -7,6 +7,9 @@ import { SECRET_SETTINGS, validateStackConfig } from "./validate";
 /** Secrets stay `Output<string>`, marked secret, from config to the resource that needs them. */
 export interface PlatformSecrets {
   readonly jenkinsAdminPassword: pulumi.Output<string> | undefined;
+  readonly registryHtpasswd: pulumi.Output<string> | undefined;
+  readonly registryTlsKey: pulumi.Output<string> | undefined;
+  readonly registryHttpSecret: pulumi.Output<string> | undefined;
 }
 
 export interface LoadedConfig {
@@ -59,6 +62,11 @@ export function loadPlatformConfig(): LoadedConfig {
     values[key] === undefined ? undefined : config.requireSecret(key);
   return {
     config: result.config,
-    secrets: { jenkinsAdminPassword: secret("jenkinsAdminPassword") },
+    secrets: {
+      jenkinsAdminPassword: secret("jenkinsAdminPassword"),
+      registryHtpasswd: secret("registryHtpasswd"),
+      registryTlsKey: secret("registryTlsKey"),
+      registryHttpSecret: secret("registryHttpSecret"),
+    },
   };
 }

@@ -76,6 +76,28 @@ export interface CiHostConfig {
   readonly dataRefresh: readonly DataRefreshConfig[];
 }
 
+/** The private registry: which CI host runs it, how clients reach it, what it keeps. */
+export interface RegistryConfig {
+  /** Name of the CI host (a `ciHosts` key) that runs it. */
+  readonly host: string;
+  /** The name clients use and the TLS certificate is for: `registry.example.com`. */
+  readonly hostName: string;
+  /** Host port nginx publishes TLS on. */
+  readonly port: number;
+  /** Host address nginx binds to. */
+  readonly listenAddress: string;
+  /** Tags kept per repository by retention (newest build numbers). */
+  readonly keepTags: number;
+  /** Sustained requests per second per client address, and the burst allowed above it. */
+  readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number };
+  /** PEM certificate nginx serves. */
+  readonly tlsCert: string;
+  /** PEM CA certificate clients trust. @default the TLS certificate (self-signed) */
+  readonly caCert: string;
+  /** `<hostName>:<port>`: what image names start with. */
+  readonly address: string;
+}
+
 export interface AwsConfig {
   /** Exactly three availability zones of the region, in order. */
   readonly availabilityZones: readonly string[];
@@ -101,6 +123,8 @@ export interface PlatformConfig {
   readonly ciHosts: readonly CiHostConfig[];
   /** Production settings (kind `aws` only). */
   readonly aws: AwsConfig | undefined;
+  /** The private registry, where this stack runs it. */
+  readonly registry: RegistryConfig | undefined;
 }
 
 /** One bad field: where it is, what it holds, what to do. */

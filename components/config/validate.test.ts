@@ -192,7 +192,7 @@ describe("validateStackConfig", () => {
 
   it("fails on an unknown setting, so a typo is not silently ignored", () => {
     expect(messages(ciHostValues({ servces: {} }))).toEqual([
-      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, domain, jenkinsAdminPassword, kind, region, services",
+      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, domain, jenkinsAdminPassword, kind, region, registry, registryHtpasswd, registryHttpSecret, registryTlsKey, services",
     ]);
   });
 
@@ -231,6 +231,50 @@ describe("validateStackConfig", () => {
       'ciHosts.ci-1.dnsUpstream: "dns.example.com" is not an IPv4 address; use the address of a DNS server, such as 10.0.0.2',
       'ciHosts.ci-1.hostPrep.daemonJsonPath: "etc/docker/daemon.json" is not an absolute path without spaces; use one such as /etc/docker/daemon.json',
     ]);
+  });
+
+  describe("registry", () => {
+    const CERT = "-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    const secrets = { registryHtpasswd: "h", registryTlsKey: "k", registryHttpSecret: "s" };
+    const secretKeys = ["jenkinsAdminPassword", ...Object.keys(secrets)];
+
+    it("reads the registry block with its defaults", () => {
+      const values = ciHostValues({
+        registry: { host: "ci-1", hostName: "registry.example.com", tlsCert: CERT },
+        ...secrets,
+      });
+      const result = validateStackConfig(raw(values, secretKeys));
+      expect(result.ok && result.config.registry).toEqual({
+        host: "ci-1",
+        hostName: "registry.example.com",
+        port: 5443,
+        listenAddress: "0.0.0.0",
+        keepTags: 3,
+        rateLimit: { requestsPerSecond: 20, burst: 200 },
+        tlsCert: CERT,
+        caCert: CERT,
+        address: "registry.example.com:5443",
+      });
+    });
+
+    it("fails on an unknown host, a port clash, a bad certificate and missing secrets", () => {
+      const values = ciHostValues({
+        registry: {
+          host: "ci-9",
+          hostName: "registry.example.com",
+          port: 5060,
+          tlsCert: "not a cert",
+        },
+      });
+      expect(messages(values)).toEqual([
+        "registryHtpasswd: is required (the registry users as htpasswd lines with bcrypt hashes; add one with npm run registry:add-user); set it with: pulumi config set --secret registryHtpasswd <value>",
+        "registryTlsKey: is required (the PEM private key of the registry's TLS certificate); set it with: pulumi config set --secret registryTlsKey <value>",
+        "registryHttpSecret: is required (the random string the registry signs upload state with); set it with: pulumi config set --secret registryHttpSecret <value>",
+        'registry.host: "ci-9" is not a CI host of this stack; use one of ci-1',
+        "registry.port: 5060 is already used by api; pick a free port, such as 5443",
+        "registry.tlsCert: is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",
+      ]);
+    });
   });
 
   it("lists every bad field at once", () => {

@@ -34,19 +34,41 @@ import {
   type ConfigIssue,
   type DataRefreshConfig,
   type HostPrepConfig,
+  type RegistryConfig,
   type DockerHost,
   type PlatformConfig,
   type PlatformKind,
   type StackApp,
 } from "./types";
 
-/** Secrets the program reads, and the kinds of stack that must set them. */
-export const SECRET_SETTINGS: Readonly<
-  Record<string, { readonly requiredFor: readonly PlatformKind[]; readonly meaning: string }>
-> = {
+export interface SecretSetting {
+  /** What the secret is, for the message that asks for it. */
+  readonly meaning: string;
+  /** Whether a stack with these (unvalidated) settings must set it. */
+  readonly isRequired: (values: Readonly<Record<string, unknown>>) => boolean;
+}
+
+const withRegistry = (values: Readonly<Record<string, unknown>>): boolean =>
+  values["registry"] !== undefined;
+
+/** Secrets the program reads, and when a stack must set them. */
+export const SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
   jenkinsAdminPassword: {
-    requiredFor: ["ci-host"],
     meaning: "password of the Jenkins admin user on every CI host",
+    isRequired: (values) => values["kind"] === "ci-host",
+  },
+  registryHtpasswd: {
+    meaning:
+      "registry users as htpasswd lines with bcrypt hashes; add one with npm run registry:add-user",
+    isRequired: withRegistry,
+  },
+  registryTlsKey: {
+    meaning: "PEM private key of the registry's TLS certificate",
+    isRequired: withRegistry,
+  },
+  registryHttpSecret: {
+    meaning: "random string the registry signs upload state with",
+    isRequired: withRegistry,
   },
 };
 
@@ -57,6 +79,7 @@ const SETTINGS = [
   "services",
   "ciHosts",
   "aws",
+  "registry",
   ...Object.keys(SECRET_SETTINGS),
 ];
 
@@ -242,7 +265,7 @@ export function validateStackConfig(
         key,
         `is stored in plain text; set it with: pulumi config set --secret ${key} <value>`,
       );
-    } else if (!present && kind !== undefined && secret.requiredFor.includes(kind)) {
+    } else if (!present && secret.isRequired(v)) {
       r.fail(
         key,
         `is required (the ${secret.meaning}); set it with: pulumi config set --secret ${key} <value>`,
@@ -256,6 +279,15 @@ export function validateStackConfig(
   if (kind === "aws" && v["ciHosts"] !== undefined)
     r.fail("ciHosts", `is only read by kind ci-host stacks; remove it or set kind: ci-host`);
   const aws = kind === "aws" ? readAws(r, v["aws"], region) : undefined;
+  const registry =
+    kind === "ci-host" && v["registry"] !== undefined
+      ? readRegistry(r, v["registry"], ciHosts, selection)
+      : undefined;
+  if (kind === "aws" && v["registry"] !== undefined)
+    r.fail(
+      "registry",
+      "runs on a CI host; set it in a ci-host stack and point production at its address",
+    );
   if (kind === "ci-host" && v["aws"] !== undefined)
     r.fail("aws", "is only read by kind aws stacks; remove it or set kind: aws");
 
@@ -281,6 +313,7 @@ export function validateStackConfig(
       apps: selection.apps,
       ciHosts,
       aws,
+      registry,
     },
   };
 }
@@ -308,6 +341,7 @@ function readServices(
   catalog: readonly CatalogEntry[],
   kind: PlatformKind | undefined,
 ): Selection | undefined {
+  const issuesBefore = r.issues.length;
   if (value === undefined)
     return r.fail("services", "is required; list the catalog datastores and apps this stack runs");
   const services = r.object("services", value, ["datastores", "apps"]);
@@ -393,7 +427,7 @@ function readServices(
     selected.push({ entry, version, hostPort });
   }
   checkHostPorts(r, selected, datastores);
-  if (r.issues.length > 0) return undefined;
+  if (r.issues.length > issuesBefore) return undefined;
   const ports = allocateHostPorts(
     selected.map((s) => ({ name: s.entry.name, hostPort: s.hostPort })),
     APP_HOST_PORT_RANGE,
@@ -473,6 +507,7 @@ function readCiHosts(
   const result: CiHostConfig[] = [];
   for (const name of Object.keys(hosts).sort()) {
     const path = `ciHosts.${name}`;
+    const issuesBefore = r.issues.length;
     if (!isDnsLabel(name))
       r.fail(path, `${show(name)} is not a valid host name; ${DNS_LABEL_RULE}`);
     const host = r.object(path, hosts[name], [
@@ -578,7 +613,7 @@ function readCiHosts(
     }
     const hostPrep = readHostPrep(r, `${path}.hostPrep`, host["hostPrep"]);
     const dataRefresh = readDataRefresh(r, `${path}.dataRefresh`, host["dataRefresh"], datastores);
-    if (r.issues.length > 0 || !dockerHost || !subnet) continue;
+    if (r.issues.length > issuesBefore || !dockerHost || !subnet) continue;
     const ips = allocateNodeIps(
       nodes.map((n) => n.name),
       subnet,
@@ -606,6 +641,160 @@ function readCiHosts(
     });
   }
   return result;
+}
+
+export const REGISTRY_DEFAULTS = {
+  port: 5443,
+  listenAddress: "0.0.0.0",
+  keepTags: 3,
+  rateLimit: { requestsPerSecond: 20, burst: 200 },
+} as const;
+
+const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/;
+
+function positiveInteger(
+  r: Reader,
+  path: string,
+  value: unknown,
+  fallback: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    r.fail(path, `${show(value)} is not a whole number from 1 to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+function readRegistry(
+  r: Reader,
+  value: unknown,
+  ciHosts: readonly CiHostConfig[],
+  selection: Selection | undefined,
+): RegistryConfig | undefined {
+  const reg = r.object("registry", value, [
+    "host",
+    "hostName",
+    "port",
+    "listenAddress",
+    "keepTags",
+    "rateLimit",
+    "tlsCert",
+    "caCert",
+  ]);
+  if (!reg) return undefined;
+  const host =
+    reg["host"] === undefined
+      ? r.fail(
+          "registry.host",
+          `is required; name the CI host that runs it, one of ${ciHosts.map((h) => h.name).join(", ")}`,
+        )
+      : r.string("registry.host", reg["host"]);
+  if (host !== undefined && ciHosts.length > 0 && !ciHosts.some((h) => h.name === host)) {
+    r.fail(
+      "registry.host",
+      `${show(host)} is not a CI host of this stack; use one of ${ciHosts.map((h) => h.name).join(", ")}`,
+    );
+  }
+  const hostName =
+    reg["hostName"] === undefined
+      ? r.fail(
+          "registry.hostName",
+          "is required; set the name clients use, such as registry.example.com",
+        )
+      : r.string("registry.hostName", reg["hostName"]);
+  if (hostName !== undefined && !isDomainName(hostName))
+    r.fail(
+      "registry.hostName",
+      `${show(hostName)} is not a lower-case DNS name; use one such as registry.example.com`,
+    );
+  const port = positiveInteger(r, "registry.port", reg["port"], REGISTRY_DEFAULTS.port, 65535);
+  const taken = new Map<number, string>([
+    ...(selection?.datastores ?? []).map((d): [number, string] => [
+      d.port,
+      `the dev-minimal ${d.name}`,
+    ]),
+    ...(selection?.apps ?? []).map((a): [number, string] => [a.hostPort, a.name]),
+  ]);
+  if (taken.has(port))
+    r.fail(
+      "registry.port",
+      `${port} is already used by ${taken.get(port)}; pick a free port, such as ${REGISTRY_DEFAULTS.port}`,
+    );
+  const listenAddress =
+    reg["listenAddress"] === undefined
+      ? REGISTRY_DEFAULTS.listenAddress
+      : r.string("registry.listenAddress", reg["listenAddress"]);
+  if (listenAddress !== undefined && parseIpv4(listenAddress) === undefined)
+    r.fail(
+      "registry.listenAddress",
+      `${show(listenAddress)} is not an IPv4 address; use 0.0.0.0 for every interface or the host's address`,
+    );
+  const keepTags = positiveInteger(
+    r,
+    "registry.keepTags",
+    reg["keepTags"],
+    REGISTRY_DEFAULTS.keepTags,
+    1000,
+  );
+  let rateLimit: RegistryConfig["rateLimit"] = REGISTRY_DEFAULTS.rateLimit;
+  if (reg["rateLimit"] !== undefined) {
+    const rl = r.object("registry.rateLimit", reg["rateLimit"], ["requestsPerSecond", "burst"]);
+    if (rl) {
+      rateLimit = {
+        requestsPerSecond: positiveInteger(
+          r,
+          "registry.rateLimit.requestsPerSecond",
+          rl["requestsPerSecond"],
+          REGISTRY_DEFAULTS.rateLimit.requestsPerSecond,
+          10_000,
+        ),
+        burst: positiveInteger(
+          r,
+          "registry.rateLimit.burst",
+          rl["burst"],
+          REGISTRY_DEFAULTS.rateLimit.burst,
+          100_000,
+        ),
+      };
+    }
+  }
+  const pem = (key: "tlsCert" | "caCert", required: boolean): string | undefined => {
+    const path = `registry.${key}`;
+    if (reg[key] === undefined)
+      return required
+        ? r.fail(path, "is required; paste the PEM certificate (see the README for making one)")
+        : undefined;
+    const text = r.string(path, reg[key]);
+    if (text !== undefined && !PEM_CERT.test(text.trim() + "\n"))
+      return r.fail(
+        path,
+        "is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",
+      );
+    return text === undefined ? undefined : `${text.trim()}\n`;
+  };
+  const tlsCert = pem("tlsCert", true);
+  const caCert = pem("caCert", false) ?? tlsCert;
+  if (
+    host === undefined ||
+    hostName === undefined ||
+    listenAddress === undefined ||
+    tlsCert === undefined ||
+    caCert === undefined
+  )
+    return undefined;
+  return {
+    host,
+    hostName,
+    port,
+    listenAddress,
+    keepTags,
+    rateLimit,
+    tlsCert,
+    caCert,
+    address: `${hostName}:${port}`,
+  };
 }
 
 export const DEFAULT_HOST_PREP: HostPrepConfig = {

@@ -136,7 +136,7 @@ export async function evaluateProgram(
       declared.push({ type: args.type, name: args.name, opts: args.opts, resource: args.resource });
       return undefined;
     });
-    exports = await loadProgram();
+    exports = programExports(await loadProgram());
     return exports;
   });
   await pulumi.runtime.disconnect();
@@ -157,6 +157,18 @@ export async function evaluateProgram(
     };
   });
   return { project: stackConfig.project, stack, resources, outputs: await resolveOutputs(exports) };
+}
+
+/**
+ * The program's stack outputs as the engine sees them (`module.exports`): dynamic `import()` of a
+ * CommonJS module that uses `export =` wraps them in a namespace's `default`.
+ */
+function programExports(mod: Record<string, unknown>): Record<string, unknown> {
+  const wrapped = mod["default"];
+  if (typeof wrapped !== "object" || wrapped === null) return mod;
+  const inner = wrapped as Record<string, unknown>;
+  const onlyWrapper = Object.keys(mod).every((k) => k === "default" || k in inner);
+  return onlyWrapper ? inner : mod;
 }
 
 /** Resolves exported values; a secret export shows as the mask. */

@@ -52,11 +52,13 @@ export function stackConfigFromYaml(
     }
   }
   // Secrets live in each team's own stack files or secret store; a plan is reviewed without them.
-  const kind = config[`${project}:kind`];
+  const values = Object.fromEntries(
+    Object.entries(block as Record<string, unknown>).map(([k, v]) => [k.replace(`${project}:`, ""), v]),
+  );
   const placeholderSecrets: string[] = [];
   for (const [name, setting] of Object.entries(SECRET_SETTINGS)) {
     const key = `${project}:${name}`;
-    if (config[key] === undefined && setting.requiredFor.some((k) => k === kind)) {
+    if (config[key] === undefined && setting.isRequired(values)) {
       config[key] = SECRET_PLACEHOLDER;
       secretKeys.push(key);
       placeholderSecrets.push(name);

@@ -1,0 +1,143 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { containerName } from "../ci-host/ci-host-render";
+import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import type { HostImages } from "../ci-host/HostImages";
+import type { RegistryConfig } from "../config/types";
+import {
+  NGINX_CONF_PATH,
+  NGINX_CONTAINER_LAYOUT,
+  REGISTRY_CONFIG_PATH,
+  REGISTRY_CONTAINER_LAYOUT,
+  renderNginxEntrypoint,
+  renderRegistryConfig,
+  renderRegistryNginxConf,
+} from "./registry-render";
+
+/** Images of the registry and its front; any nginx image with `sh` works. */
+export const REGISTRY_IMAGES = {
+  registry: "registry:2.8.3",
+  nginx: "nginx:1.27-alpine",
+} as const;
+
+/** The registry's name on its private network, which nginx proxies to. */
+const UPSTREAM_ALIAS = "registry";
+
+export interface PrivateRegistryArgs {
+  /** Stack name, part of container, network and volume names. */
+  readonly stack: string;
+  readonly registry: RegistryConfig;
+  /** htpasswd lines with bcrypt hashes. */
+  readonly htpasswd: pulumi.Input<string>;
+  /** The TLS certificate's private key, PEM. */
+  readonly tlsKey: pulumi.Input<string>;
+  /** Random string the registry signs upload state with. */
+  readonly httpSecret: pulumi.Input<string>;
+  readonly provider: docker.Provider;
+  readonly images: HostImages;
+}
+
+/**
+ * A docker distribution registry on a private network with a protected storage volume, and nginx
+ * in front of it as the only published port: TLS, bcrypt basic auth, rate limits, HSTS.
+ */
+export class PrivateRegistry extends pulumi.ComponentResource {
+  /** `https://<hostName>:<port>`. */
+  public readonly url: pulumi.Output<string>;
+  /** `<hostName>:<port>`: the prefix of image names. */
+  public readonly address: pulumi.Output<string>;
+  /** PEM CA certificate clients trust. */
+  public readonly caCert: pulumi.Output<string>;
+
+  constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ciplatform:registry:PrivateRegistry", name, {}, opts);
+    const { registry } = args;
+    const child = { parent: this, provider: args.provider };
+
+    const backNetwork = new docker.Network(
+      `${name}-back`,
+      { name: containerName(args.stack, "registry-back"), driver: "bridge", internal: true },
+      { ...child, deleteBeforeReplace: true },
+    );
+    const frontNetwork = new docker.Network(
+      `${name}-front`,
+      { name: containerName(args.stack, "registry-front"), driver: "bridge" },
+      { ...child, deleteBeforeReplace: true },
+    );
+    const storage = new docker.Volume(
+      `${name}-storage`,
+      {
+        name: containerName(args.stack, "registry-data"),
+        labels: [{ label: "ci-platform.role", value: "registry-storage" }],
+      },
+      { ...child, protect: true, retainOnDelete: true },
+    );
+
+    const registryContainer = new docker.Container(
+      `${name}-registry`,
+      {
+        ...hardenedContainerArgs(512),
+        name: containerName(args.stack, "registry"),
+        image: args.images.ref(REGISTRY_IMAGES.registry),
+        uploads: [
+          { file: REGISTRY_CONFIG_PATH, content: renderRegistryConfig(REGISTRY_CONTAINER_LAYOUT) },
+        ],
+        envs: [pulumi.interpolate`REGISTRY_HTTP_SECRET=${args.httpSecret}`],
+        volumes: [
+          { volumeName: storage.name, containerPath: REGISTRY_CONTAINER_LAYOUT.rootDirectory },
+        ],
+        networksAdvanced: [{ name: backNetwork.name, aliases: [UPSTREAM_ALIAS] }],
+        healthcheck: {
+          tests: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:5000/v2/ || exit 1"],
+          interval: "15s",
+          timeout: "5s",
+          retries: 3,
+          startPeriod: "10s",
+        },
+      },
+      { ...child, deleteBeforeReplace: true },
+    );
+
+    const nginxConf = renderRegistryNginxConf(
+      { ...NGINX_CONTAINER_LAYOUT, upstream: `${UPSTREAM_ALIAS}:5000` },
+      { serverName: registry.hostName, rateLimit: registry.rateLimit },
+    );
+    new docker.Container(
+      `${name}-nginx`,
+      {
+        ...hardenedContainerArgs(128),
+        name: containerName(args.stack, "registry-nginx"),
+        image: args.images.ref(REGISTRY_IMAGES.nginx),
+        entrypoints: ["sh", "-c"],
+        command: [renderNginxEntrypoint(NGINX_CONTAINER_LAYOUT)],
+        uploads: [
+          { file: NGINX_CONF_PATH, content: nginxConf },
+          { file: NGINX_CONTAINER_LAYOUT.tlsCert, content: registry.tlsCert },
+        ],
+        // Secrets travel in the environment so the reviewable config above stays readable in a
+        // preview; anyone who can `docker inspect` on the host is root there anyway.
+        envs: [
+          pulumi.interpolate`REGISTRY_HTPASSWD=${args.htpasswd}`,
+          pulumi.interpolate`REGISTRY_TLS_KEY=${args.tlsKey}`,
+        ],
+        ports: [
+          { internal: 443, external: registry.port, ip: registry.listenAddress, protocol: "tcp" },
+        ],
+        networksAdvanced: [{ name: backNetwork.name }, { name: frontNetwork.name }],
+        healthcheck: {
+          tests: ["CMD-SHELL", "nc -z 127.0.0.1 443 || exit 1"],
+          interval: "15s",
+          timeout: "5s",
+          retries: 3,
+          startPeriod: "5s",
+        },
+      },
+      { ...child, deleteBeforeReplace: true, dependsOn: [registryContainer] },
+    );
+
+    this.address = pulumi.output(registry.address);
+    this.url = pulumi.output(`https://${registry.address}`);
+    this.caCert = pulumi.output(registry.caCert);
+    this.registerOutputs({ url: this.url, address: this.address, caCert: this.caCert });
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The private registry's files: nginx in front (TLS, basic auth, rate limit, maintenance gate) and
+ * the registry's own config. Paths come from a layout, so the same renderer serves the containers
+ * and the real-daemon tests that run nginx and the registry on 127.0.0.1.
+ */
+
+/** Where things are for nginx. */
+export interface NginxLayout {
+  readonly listen: string;
+  readonly upstream: string;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  readonly htpasswd: string;
+  /** While this file exists, the registry is read-only: writes get 405 (garbage collection). */
+  readonly maintenanceFlag: string;
+  readonly pid: string;
+  readonly tempDir: string;
+  readonly accessLog: string;
+  readonly errorLog: string;
+}
+
+/** The layout inside the nginx container the program runs. */
+export const NGINX_CONTAINER_LAYOUT: Omit<NginxLayout, "upstream"> = {
+  listen: "443",
+  tlsCert: "/etc/nginx/tls/registry.crt",
+  tlsKey: "/run/registry-secrets/registry.key",
+  htpasswd: "/run/registry-secrets/htpasswd",
+  maintenanceFlag: "/var/lib/registry-maintenance/readonly",
+  pid: "/tmp/nginx.pid",
+  tempDir: "/tmp/nginx",
+  accessLog: "/dev/stdout",
+  errorLog: "/dev/stderr",
+};
+
+export const NGINX_CONF_PATH = "/etc/ci-platform/nginx.conf";
+
+export interface RegistryNginxOptions {
+  readonly serverName: string;
+  readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number };
+}
+
+/** nginx.conf for the registry front: the distribution project's recipe, hardened. */
+export function renderRegistryNginxConf(
+  layout: NginxLayout,
+  options: RegistryNginxOptions,
+): string {
+  const hsts = 'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;';
+  return `# Rendered by ci-platform: TLS, basic auth and rate limits in front of the private registry.
+worker_processes 2;
+pid ${layout.pid};
+error_log ${layout.errorLog} warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  server_tokens off;
+  access_log ${layout.accessLog};
+  client_body_temp_path ${layout.tempDir}/client_body;
+  proxy_temp_path ${layout.tempDir}/proxy;
+  fastcgi_temp_path ${layout.tempDir}/fastcgi;
+  uwsgi_temp_path ${layout.tempDir}/uwsgi;
+  scgi_temp_path ${layout.tempDir}/scgi;
+
+  # Clients need this header on every answer, including errors the registry never saw.
+  map $upstream_http_docker_distribution_api_version $docker_distribution_api_version {
+    "" "registry/2.0";
+  }
+
+  # Every /v2/ request carries credentials: limiting requests limits password guessing. The
+  # burst lets a client push many layers in parallel without a 429.
+  limit_req_zone $binary_remote_addr zone=registry_auth:10m rate=${options.rateLimit.requestsPerSecond}r/s;
+  limit_req_status 429;
+
+  upstream docker-registry {
+    server ${layout.upstream};
+  }
+
+  server {
+    listen ${layout.listen} ssl;
+    server_name ${options.serverName};
+
+    ssl_certificate ${layout.tlsCert};
+    ssl_certificate_key ${layout.tlsKey};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers HIGH:!aNULL:!MD5:!RC4;
+    ssl_prefer_server_ciphers on;
+    ssl_session_cache shared:registry_tls:10m;
+    ssl_session_timeout 1h;
+
+    # Plain HTTP sent to this TLS port is redirected to https.
+    error_page 497 =301 https://$host:$server_port$request_uri;
+
+    # Layers can be gigabytes: no size limit, streamed, with long timeouts.
+    client_max_body_size 0;
+    chunked_transfer_encoding on;
+
+    ${hsts}
+
+    location / {
+      ${hsts}
+      return 404;
+    }
+
+    location /v2/ {
+      set $registry_writes_blocked "";
+      if (-f ${layout.maintenanceFlag}) {
+        set $registry_writes_blocked "1";
+      }
+      if ($request_method ~ ^(GET|HEAD)$) {
+        set $registry_writes_blocked "";
+      }
+      if ($registry_writes_blocked) {
+        return 405;
+      }
+
+      limit_req zone=registry_auth burst=${options.rateLimit.burst} nodelay;
+      auth_basic "registry";
+      auth_basic_user_file ${layout.htpasswd};
+
+      ${hsts}
+      add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;
+
+      proxy_pass http://docker-registry;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_request_buffering off;
+      proxy_buffering off;
+      proxy_read_timeout 900s;
+      proxy_send_timeout 900s;
+    }
+  }
+}
+`;
+}
+
+export interface RegistryLayout {
+  /** Address the registry listens on: inside its private network only. */
+  readonly addr: string;
+  readonly rootDirectory: string;
+}
+
+export const REGISTRY_CONTAINER_LAYOUT: RegistryLayout = {
+  addr: "0.0.0.0:5000",
+  rootDirectory: "/var/lib/registry",
+};
+
+export const REGISTRY_CONFIG_PATH = "/etc/docker/registry/config.yml";
+
+/**
+ * The registry's config.yml. No debug section: its health and metrics endpoint stays off every
+ * address. The HTTP secret comes from REGISTRY_HTTP_SECRET, never this file.
+ */
+export function renderRegistryConfig(layout: RegistryLayout): string {
+  return `# Rendered by ci-platform: docker distribution behind nginx.
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: ${layout.rootDirectory}
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: ${layout.addr}
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+`;
+}
+
+/**
+ * The nginx container's entrypoint: writes the secrets it is given in its environment to a
+ * private tmpfs, then replaces itself with nginx. Secrets never appear in the rendered config.
+ */
+export function renderNginxEntrypoint(layout: Omit<NginxLayout, "upstream">): string {
+  return `set -eu
+umask 077
+mkdir -p "$(dirname ${layout.htpasswd})" "$(dirname ${layout.tlsKey})" "$(dirname ${layout.maintenanceFlag})" ${layout.tempDir}
+printf '%s\\n' "$REGISTRY_HTPASSWD" > ${layout.htpasswd}
+printf '%s\\n' "$REGISTRY_TLS_KEY" > ${layout.tlsKey}
+chmod 0644 ${layout.htpasswd}
+unset REGISTRY_HTPASSWD REGISTRY_TLS_KEY
+exec nginx -c ${NGINX_CONF_PATH} -g 'daemon off;'
+`;
+}
