@@ -1,0 +1,103 @@
+/**
+ * `npm run registry:prune -- --stack staging [--keep N] [--dry-run] [--url https://host:port]`:
+ * applies retention to the stack's private registry. Credentials come from REGISTRY_USER and
+ * REGISTRY_PASSWORD; the registry's containers are reached through the Docker engine of the CI
+ * host that runs them (DOCKER_HOST is set from the stack config).
+ */
+import { resolve } from "node:path";
+import { containerName } from "../../components/ci-host/ci-host-render";
+import {
+  NGINX_CONTAINER_LAYOUT,
+  REGISTRY_CONFIG_PATH,
+  REGISTRY_CONTAINER_LAYOUT,
+} from "../../components/registry/registry-render";
+import { run } from "../process";
+import { deployedVersions, validatedStackConfig } from "../stack-config";
+import { pruneRegistry, type RegistryMaintenance } from "./prune";
+import { RegistryApi } from "./registry-api";
+
+const USAGE =
+  "usage: npm run registry:prune -- --stack <stack> [--keep N] [--dry-run] [--url https://host:port]";
+
+/** Maintenance through `docker exec` into the registry's containers. */
+export function containerMaintenance(stack: string, dockerHost: string): RegistryMaintenance {
+  const docker = async (...args: string[]): Promise<string> => {
+    const result = await run("docker", args, {
+      env: { DOCKER_HOST: dockerHost },
+      timeoutMs: 30 * 60_000,
+    });
+    if (result.code !== 0)
+      throw new Error(`docker ${args.slice(0, 3).join(" ")} failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  };
+  const nginx = containerName(stack, "registry-nginx");
+  const registry = containerName(stack, "registry");
+  const flag = NGINX_CONTAINER_LAYOUT.maintenanceFlag;
+  return {
+    setReadOnly: async (on) => {
+      await docker(
+        "exec",
+        nginx,
+        "sh",
+        "-c",
+        on ? `mkdir -p "$(dirname ${flag})" && touch ${flag}` : `rm -f ${flag}`,
+      );
+    },
+    uploadsInFlight: async () => {
+      // Upload sessions touched in the last hour; older ones are abandoned and the registry purges them.
+      const out = await docker(
+        "exec",
+        registry,
+        "sh",
+        "-c",
+        `find ${REGISTRY_CONTAINER_LAYOUT.rootDirectory} -type d -path '*/_uploads/*' -prune -mmin -60 | wc -l`,
+      );
+      return Number(out.trim());
+    },
+    garbageCollect: () =>
+      docker("exec", registry, "registry", "garbage-collect", REGISTRY_CONFIG_PATH),
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const stack = value("--stack");
+  if (!stack) throw new Error(USAGE);
+  const root = resolve(__dirname, "..", "..");
+  const config = validatedStackConfig(root, stack);
+  const registry = config.registry;
+  if (!registry)
+    throw new Error(`stack ${stack} runs no registry (no registry block in Pulumi.${stack}.yaml)`);
+  const host = config.ciHosts.find((h) => h.name === registry.host)!;
+  const user = process.env["REGISTRY_USER"];
+  const password = process.env["REGISTRY_PASSWORD"];
+  if (!user || !password)
+    throw new Error("set REGISTRY_USER and REGISTRY_PASSWORD to a registry user's credentials");
+  const keep = value("--keep") === undefined ? registry.keepTags : Number(value("--keep"));
+  const report = await pruneRegistry({
+    api: new RegistryApi({
+      url: value("--url") ?? `https://${registry.address}`,
+      user,
+      password,
+      ca: registry.caCert,
+    }),
+    maintenance: containerMaintenance(stack, host.dockerHost.url),
+    keep,
+    deployed: deployedVersions(root),
+    dryRun: argv.includes("--dry-run"),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  const count = Object.values(report.deleted).reduce((n, d) => n + d.length, 0);
+  process.stdout.write(
+    `${count} image(s) ${argv.includes("--dry-run") ? "would be " : ""}deleted; garbage collection ${report.garbageCollected ? "ran" : "not needed"}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`registry:prune: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
