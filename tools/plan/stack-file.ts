@@ -53,7 +53,10 @@ export function stackConfigFromYaml(
   }
   // Secrets live in each team's own stack files or secret store; a plan is reviewed without them.
   const values = Object.fromEntries(
-    Object.entries(block as Record<string, unknown>).map(([k, v]) => [k.replace(`${project}:`, ""), v]),
+    Object.entries(block as Record<string, unknown>).map(([k, v]) => [
+      k.replace(`${project}:`, ""),
+      v,
+    ]),
   );
   const placeholderSecrets: string[] = [];
   for (const [name, setting] of Object.entries(SECRET_SETTINGS)) {
