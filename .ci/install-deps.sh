@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run for real: a private Docker engine, dnsmasq,
 # nginx, the registry, redir, skopeo, htpasswd, static busybox (test images are built from it),
-# dig, shellcheck and openssl. Run as root on Debian 12. Idempotent: when every package is
-# already installed it changes nothing and does not touch the network.
+# dig, shellcheck, openssl and git (the pipeline tests check out from a local repository). Run as
+# root on Debian 12. Idempotent: when every package is already installed it changes nothing and
+# does not touch the network.
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,7 @@ packages=(
   dnsutils
   shellcheck
   openssl
+  git
 )
 
 installed() {

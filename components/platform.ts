@@ -2,18 +2,32 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { baseTags } from "./aws/aws-render";
+import { AccessLogsBucket } from "./aws/AccessLogsBucket";
+import { HostFleet } from "./aws/HostFleet";
+import { PrivateDns } from "./aws/PrivateDns";
 import { ProductionNetwork } from "./aws/ProductionNetwork";
+import { ServiceDeployment } from "./aws/ServiceDeployment";
+import { ServiceLoadBalancer } from "./aws/ServiceLoadBalancer";
 import { CiHost } from "./ci-host/CiHost";
 import type { LoadedConfig } from "./config/load";
 import type { PlatformConfig } from "./config/types";
 import type { PlatformSecrets } from "./config/load";
 import { PrivateRegistry } from "./registry/PrivateRegistry";
+import { JenkinsHost } from "./jenkins/JenkinsHost";
 
 /** What `pulumi stack output` shows: where things are, for people and for the tools in this repo. */
 export interface PlatformOutputs {
   readonly kind: string;
   readonly ciHosts?: Record<string, pulumi.Output<unknown>>;
-  readonly services: Record<string, { readonly hostPort: number; readonly dnsName: string }>;
+  readonly services: Record<
+    string,
+    {
+      readonly hostPort: number;
+      readonly dnsName: string;
+      readonly loadBalancer?: pulumi.Output<string>;
+    }
+  >;
+  readonly hosts?: Record<string, unknown>;
   readonly vpcId?: pulumi.Output<string>;
   readonly registry?: {
     readonly url: pulumi.Output<string>;
@@ -30,7 +44,7 @@ export function buildPlatform({ config, secrets }: LoadedConfig): PlatformOutput
   );
   return config.kind === "ci-host"
     ? buildCiHosts(config, secrets, services)
-    : buildAws(config, services);
+    : buildAws(config, secrets, services);
 }
 
 function buildCiHosts(
@@ -53,12 +67,29 @@ function buildCiHosts(
       trustedRegistry,
     });
     built.set(host.name, ciHost);
+    const jenkins = new JenkinsHost(
+      `${host.name}-jenkins`,
+      {
+        stack: config.stack,
+        host,
+        jenkins: config.jenkins!,
+        apps: config.apps,
+        datastores: config.datastores,
+        regionDomain: config.regionDomain,
+        registry: config.registry,
+        adminPassword: required(secrets.jenkinsAdminPassword, "jenkinsAdminPassword"),
+        registryPassword: secrets.jenkinsRegistryPassword,
+      },
+      { parent: ciHost },
+    );
     ciHosts[host.name] = pulumi.output({
       dockerHost: ciHost.dockerHost,
       resolverIp: ciHost.resolverIp,
       backendNetwork: ciHost.backendNetwork,
       devEndpoints: ciHost.devEndpoints,
       nodeEndpoints: ciHost.nodeEndpoints,
+      jenkinsUrl: jenkins.url,
+      jenkinsJobs: jenkins.jobs,
     });
   }
   const registryHost = config.registry && built.get(config.registry.host);
@@ -88,21 +119,108 @@ function required<T>(value: T | undefined, name: string): T {
   return value;
 }
 
-function buildAws(config: PlatformConfig, services: PlatformOutputs["services"]): PlatformOutputs {
-  const awsConfig = config.aws!;
+function buildAws(
+  config: PlatformConfig,
+  secrets: PlatformSecrets,
+  services: PlatformOutputs["services"],
+): PlatformOutputs {
+  const settings = config.aws!;
   const provider = new aws.Provider("aws", {
     region: config.region as aws.Region,
     defaultTags: { tags: baseTags(config.stack, config.project) },
   });
+  const opts = { providers: [provider] };
   const network = new ProductionNetwork(
-    "production",
+    "prod",
     {
-      vpcCidr: awsConfig.vpcCidr,
-      availabilityZones: awsConfig.availabilityZones,
+      vpcCidr: settings.vpcCidr,
+      availabilityZones: settings.availabilityZones,
       regionDomain: config.regionDomain,
-      tags: baseTags(config.stack, config.project),
+      natGateways: settings.natGateways,
+      flowLogRetentionDays: settings.flowLogRetentionDays,
     },
-    { providers: [provider] },
+    opts,
   );
-  return { kind: config.kind, services, vpcId: network.vpcId };
+  const logs = new AccessLogsBucket(
+    "prod-lb-logs",
+    { region: config.region, retentionDays: 90 },
+    opts,
+  );
+  const fleet = new HostFleet(
+    "prod",
+    {
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      availabilityZones: settings.availabilityZones,
+      hostClasses: settings.hostClasses,
+      adminCidr: settings.adminCidr,
+      registry: settings.registry,
+      registryCaCert: settings.registryCaCert,
+    },
+    opts,
+  );
+  const balancers: Record<string, ServiceLoadBalancer> = {};
+  for (const app of config.apps) {
+    balancers[app.name] = new ServiceLoadBalancer(
+      `prod-${app.name}`,
+      {
+        app,
+        vpcId: network.vpcId,
+        publicSubnetIds: settings.availabilityZones.map((z) => network.publicSubnetIds[z]!),
+        hosts: fleet.hosts.filter((h) => h.hostClass.services.includes(app.name)),
+        hostSecurityGroupId: fleet.securityGroupId,
+        ingressCidrs: settings.ingressCidrs,
+        certificateArn: settings.certificateArn,
+        accessLogsBucket: logs.bucketName,
+      },
+      opts,
+    );
+  }
+  for (const host of fleet.hosts) {
+    new ServiceDeployment(
+      `prod-${host.name}`,
+      {
+        host,
+        apps: config.apps.filter((a) => host.hostClass.services.includes(a.name)),
+        sshUser: settings.sshUser,
+        bastion: settings.bastion,
+        registry: settings.registry,
+        registryUser: settings.registryUser,
+        registryPassword: required(secrets.registryPullPassword, "registryPullPassword"),
+        regionDomain: config.regionDomain,
+      },
+      opts,
+    );
+  }
+  new PrivateDns(
+    "prod-dns",
+    {
+      zoneName: config.regionDomain,
+      vpcId: network.vpcId,
+      services: Object.fromEntries(
+        Object.entries(balancers).map(([name, lb]) => [
+          name,
+          { dnsName: lb.dnsName, zoneId: lb.zoneId },
+        ]),
+      ),
+      nodes: settings.nodeIps,
+    },
+    opts,
+  );
+  return {
+    kind: config.kind,
+    services: Object.fromEntries(
+      Object.entries(services).map(([name, s]) => [
+        name,
+        { ...s, loadBalancer: balancers[name]!.dnsName },
+      ]),
+    ),
+    vpcId: network.vpcId,
+    hosts: Object.fromEntries(
+      fleet.hosts.map((h) => [
+        h.name,
+        { zone: h.zone, hostClass: h.hostClass.name, privateIp: h.instance.privateIp },
+      ]),
+    ),
+  };
 }

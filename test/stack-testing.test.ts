@@ -27,6 +27,9 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         `ciplatform:ci-host:CiHost ${host}`,
         `pulumi:providers:docker ${host}-docker`,
         `ciplatform:ci-host:HostPreparation ${host}-prep`,
+        `ciplatform:jenkins:JenkinsHost ${host}-jenkins`,
+        `command:local:Command ${host}-jenkins-install`,
+        `command:local:Command ${host}-jenkins-secrets`,
         `command:local:Command ${host}-prep-daemon-json`,
         `ciplatform:ci-host:HostImages ${host}-images`,
         ...["mongo-7-0", "postgres-16", "redis-7-2", "dockurr-dnsmasq-2-91"].map(
@@ -181,6 +184,6 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     expect(Object.keys(hosts["ci-testing-1"]!["nodeEndpoints"] as object)).toEqual(NODES);
     const services = plan.outputs["services"] as Record<string, { hostPort: number }>;
     expect(services["api"]).toEqual({ hostPort: 5060, dnsName: "api.us-east-1.example.com" });
-    expect(new Set(Object.values(services).map((s) => s.hostPort)).size).toBe(5);
+    expect(new Set(Object.values(services).map((s) => s.hostPort)).size).toBe(25);
   });
 });

@@ -32,3 +32,92 @@ export function baseTags(stack: string, project: string): Record<string, string>
     "managed-by": "pulumi",
   };
 }
+
+/** A host's name: class, zone and ordinal, such as `app-us-east-1a-2`. */
+export function hostName(hostClass: string, zone: string, ordinal: number): string {
+  return `${hostClass}-${zone}-${ordinal}`;
+}
+
+export interface UserDataSettings {
+  /** The engine's daemon.json, the same hardening as on the CI hosts. */
+  readonly daemonJson: string;
+  /** `<host>:<port>` of the private registry. */
+  readonly registry: string;
+  readonly registryCaCert: string;
+}
+
+/**
+ * Cloud-init user data for a Docker host: Debian's Docker engine, the hardened daemon.json and the
+ * private registry's CA. Deterministic: a change here replaces hosts, so it must only change on purpose.
+ */
+export function renderUserData(settings: UserDataSettings): string {
+  return `#!/bin/bash
+# Rendered by ci-platform: a production Docker host.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q docker.io
+install -d -m 0755 /etc/docker "/etc/docker/certs.d/${settings.registry}"
+cat > /etc/docker/daemon.json <<'CI_PLATFORM_EOF'
+${settings.daemonJson.trimEnd()}
+CI_PLATFORM_EOF
+cat > "/etc/docker/certs.d/${settings.registry}/ca.crt" <<'CI_PLATFORM_EOF'
+${settings.registryCaCert.trimEnd()}
+CI_PLATFORM_EOF
+systemctl enable docker
+systemctl restart docker
+`;
+}
+
+/**
+ * Who may write ALB access logs to a bucket: the region's Elastic Load Balancing account where AWS
+ * documents one, else the log-delivery service principal (regions opened since August 2022).
+ */
+export function elbLogDeliveryPrincipal(region: string): { AWS: string } | { Service: string } {
+  const accounts: Readonly<Record<string, string>> = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-central-1": "054676820928",
+    "ap-southeast-1": "114774131450",
+    "ap-northeast-1": "582318560864",
+  };
+  const account = accounts[region];
+  return account
+    ? { AWS: `arn:aws:iam::${account}:root` }
+    : { Service: "logdelivery.elasticloadbalancing.amazonaws.com" };
+}
+
+/** The access-log bucket's policy: log delivery may write, and nothing may read or write over plain HTTP. */
+export function accessLogsBucketPolicy(bucketArn: string, region: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AlbAccessLogs",
+        Effect: "Allow",
+        Principal: elbLogDeliveryPrincipal(region),
+        Action: "s3:PutObject",
+        Resource: `${bucketArn}/*`,
+      },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  });
+}
+
+/** Trust policy letting a service assume a role. */
+export function assumeRolePolicy(service: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}

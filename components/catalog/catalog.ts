@@ -39,7 +39,12 @@ export interface AppEntry {
   readonly healthPath: string;
   /** Container memory limit in MiB. */
   readonly memoryMb: number;
+  /** Base image the service's Dockerfile builds on (its `BASE_IMAGE` build argument). @default DEFAULT_APP_BASE_IMAGE */
+  readonly baseImage?: string;
 }
+
+/** The base image application services build on unless their entry says otherwise. */
+export const DEFAULT_APP_BASE_IMAGE = "node:20-bookworm-slim";
 
 export type CatalogEntry = DatastoreEntry | AppEntry;
 
@@ -48,6 +53,20 @@ export const APP_CONTAINER_PORT = 5000;
 
 /** Host ports application services are published on. */
 export const APP_HOST_PORT_RANGE = { min: 5001, max: 5999 } as const;
+
+/** An application entry with the shop's conventions: repository by name, branch main, /health. */
+function app(name: string, dependsOn: readonly string[], extra: Partial<AppEntry> = {}): AppEntry {
+  return {
+    kind: "app",
+    name,
+    repository: `https://git.example.com/shop/${name}.git`,
+    branch: "main",
+    dependsOn,
+    healthPath: "/health",
+    memoryMb: 256,
+    ...extra,
+  };
+}
 
 export const SERVICE_CATALOG: readonly CatalogEntry[] = [
   {
@@ -80,50 +99,29 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     dataPath: "/var/lib/postgresql/data",
     healthcheck: ["CMD", "pg_isready", "-U", "postgres"],
   },
-  {
-    kind: "app",
-    name: "api",
-    repository: "https://git.example.com/shop/api.git",
-    branch: "main",
-    dependsOn: ["mongodb", "redis"],
-    hostPort: 5060,
-    healthPath: "/health",
-    memoryMb: 256,
-  },
-  {
-    kind: "app",
-    name: "billing",
-    repository: "https://git.example.com/shop/billing.git",
-    branch: "main",
-    dependsOn: ["postgres"],
-    healthPath: "/health",
-    memoryMb: 256,
-  },
-  {
-    kind: "app",
-    name: "catalog",
-    repository: "https://git.example.com/shop/catalog.git",
-    branch: "main",
-    dependsOn: ["mongodb"],
-    healthPath: "/health",
-    memoryMb: 256,
-  },
-  {
-    kind: "app",
-    name: "notifications",
-    repository: "https://git.example.com/shop/notifications.git",
-    branch: "main",
-    dependsOn: ["redis"],
-    healthPath: "/health",
-    memoryMb: 128,
-  },
-  {
-    kind: "app",
-    name: "users",
-    repository: "https://git.example.com/shop/users.git",
-    branch: "main",
-    dependsOn: ["postgres", "redis"],
-    healthPath: "/health",
-    memoryMb: 256,
-  },
+  app("api", ["mongodb", "redis"], { hostPort: 5060 }),
+  app("admin", ["postgres"], { memoryMb: 128 }),
+  app("analytics", ["mongodb"], { memoryMb: 512 }),
+  app("auth", ["postgres", "redis"]),
+  app("billing", ["postgres"]),
+  app("cart", ["redis"]),
+  app("catalog", ["mongodb"]),
+  app("checkout", ["postgres", "redis"]),
+  app("email", ["redis"], { memoryMb: 128 }),
+  app("inventory", ["postgres"]),
+  app("media", ["mongodb"], { memoryMb: 512 }),
+  app("notifications", ["redis"], { memoryMb: 128 }),
+  app("orders", ["postgres", "redis"]),
+  app("payments", ["postgres"]),
+  app("pricing", ["redis"]),
+  app("promotions", ["mongodb"]),
+  app("recommendations", ["mongodb", "redis"], { memoryMb: 512 }),
+  app("reporting", ["postgres"], { memoryMb: 512 }),
+  app("reviews", ["mongodb"]),
+  app("search", ["mongodb"], { memoryMb: 512 }),
+  app("sessions", ["redis"], { memoryMb: 128 }),
+  app("shipping", ["postgres"]),
+  app("sms", ["redis"], { memoryMb: 128 }),
+  app("users", ["postgres", "redis"]),
+  app("webhooks", ["postgres"], { memoryMb: 128 }),
 ];

@@ -4,7 +4,7 @@ import type { DockerHost } from "../config/types";
 
 export interface HostCommandArgs {
   /** The command line to run on the host when created, or when `triggers` change. */
-  readonly create: string;
+  readonly create: pulumi.Input<string>;
   /** Values whose change re-runs the command; chosen deliberately, never connection details. */
   readonly triggers: readonly string[];
 }

@@ -6,12 +6,16 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * A command line that runs `script` under `sh -c` with `env` set, variables in sorted order. The
- * environment is inlined rather than passed through SSH, which servers drop unless they AcceptEnv.
+ * A command line that runs `script` under `<shell> -c` with `env` set, variables in sorted order.
+ * The environment is inlined rather than passed through SSH, which servers drop unless they AcceptEnv.
  */
-export function commandLine(env: Readonly<Record<string, string>>, script: string): string {
+export function commandLine(
+  env: Readonly<Record<string, string>>,
+  script: string,
+  shell: "sh" | "bash" = "sh",
+): string {
   const assignments = Object.keys(env)
     .sort()
     .map((name) => `${name}=${shellQuote(env[name]!)}`);
-  return [...assignments, "sh", "-c", shellQuote(script)].join(" ");
+  return [...assignments, shell, "-c", shellQuote(script)].join(" ");
 }

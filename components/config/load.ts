@@ -10,6 +10,8 @@ export interface PlatformSecrets {
   readonly registryHtpasswd: pulumi.Output<string> | undefined;
   readonly registryTlsKey: pulumi.Output<string> | undefined;
   readonly registryHttpSecret: pulumi.Output<string> | undefined;
+  readonly jenkinsRegistryPassword: pulumi.Output<string> | undefined;
+  readonly registryPullPassword: pulumi.Output<string> | undefined;
 }
 
 export interface LoadedConfig {
@@ -67,6 +69,8 @@ export function loadPlatformConfig(): LoadedConfig {
       registryHtpasswd: secret("registryHtpasswd"),
       registryTlsKey: secret("registryTlsKey"),
       registryHttpSecret: secret("registryHttpSecret"),
+      jenkinsRegistryPassword: secret("jenkinsRegistryPassword"),
+      registryPullPassword: secret("registryPullPassword"),
     },
   };
 }

@@ -76,6 +76,27 @@ export interface CiHostConfig {
   readonly dataRefresh: readonly DataRefreshConfig[];
 }
 
+/** Jenkins on every CI host of the stack. */
+export interface JenkinsConfig {
+  /** Jenkins LTS version (Debian package version). */
+  readonly version: string;
+  readonly port: number;
+  /** Address the UI listens on. */
+  readonly listenAddress: string;
+  /** JENKINS_HOME. */
+  readonly home: string;
+  /** Where systemd unit drop-ins go. */
+  readonly systemdDir: string;
+  /** Builds the local `docker` agent runs at once. */
+  readonly executors: number;
+  /** apt source line for the Jenkins package; unset when the host's apt already provides it. */
+  readonly aptSource: string | undefined;
+  /** Run after Jenkins' files change. */
+  readonly restartCommand: string;
+  /** Registry user Jenkins pushes as (its bcrypt hash is in registryHtpasswd). */
+  readonly registryUser: string;
+}
+
 /** The private registry: which CI host runs it, how clients reach it, what it keeps. */
 export interface RegistryConfig {
   /** Name of the CI host (a `ciHosts` key) that runs it. */
@@ -98,11 +119,48 @@ export interface RegistryConfig {
   readonly address: string;
 }
 
+/** A class of identical Docker hosts and the services they all run. */
+export interface HostClassConfig {
+  readonly name: string;
+  readonly instanceType: string;
+  /** AMI of a Debian-family image (user data installs Docker with apt). */
+  readonly ami: string;
+  /** Instances in each availability zone. */
+  readonly countPerZone: number;
+  readonly rootVolumeGb: number;
+  /** Applications these hosts run, sorted. */
+  readonly services: readonly string[];
+}
+
 export interface AwsConfig {
   /** Exactly three availability zones of the region, in order. */
   readonly availabilityZones: readonly string[];
   /** The VPC's address range. */
   readonly vpcCidr: string;
+  /** One NAT gateway for the VPC, or one per zone (survives a zone outage, costs three). */
+  readonly natGateways: "single" | "perZone";
+  /** Who may reach the load balancers' listeners. */
+  readonly ingressCidrs: readonly string[];
+  /** Where SSH to the hosts may come from (VPN or bastion range). */
+  readonly adminCidr: string;
+  /** The user the docker provider connects to hosts as. */
+  readonly sshUser: string;
+  /** A host the docker provider jumps through to reach the private hosts. @default direct */
+  readonly bastion: string | undefined;
+  /** ACM certificate for HTTPS listeners on 443. @default HTTP on 80 only */
+  readonly certificateArn: string | undefined;
+  /** `<host>:<port>` of the private registry images are pulled from. */
+  readonly registry: string;
+  /** PEM CA of the registry, trusted by every host. */
+  readonly registryCaCert: string;
+  /** Registry user the hosts pull as; its password is the secret registryPullPassword. */
+  readonly registryUser: string;
+  /** Host classes, sorted by name; every selected app runs on exactly one. */
+  readonly hostClasses: readonly HostClassConfig[];
+  /** Production address of every selected datastore node, for its DNS record. */
+  readonly nodeIps: Readonly<Record<string, string>>;
+  /** Days VPC flow logs are kept. */
+  readonly flowLogRetentionDays: number;
 }
 
 /** The validated, typed stack config: everything the program reads, read once. */
@@ -123,6 +181,8 @@ export interface PlatformConfig {
   readonly ciHosts: readonly CiHostConfig[];
   /** Production settings (kind `aws` only). */
   readonly aws: AwsConfig | undefined;
+  /** Jenkins settings (kind `ci-host` only). */
+  readonly jenkins: JenkinsConfig | undefined;
   /** The private registry, where this stack runs it. */
   readonly registry: RegistryConfig | undefined;
 }

@@ -162,10 +162,10 @@ describe("validateStackConfig", () => {
   });
 
   it("fails when a stack selects a service the catalog does not have", () => {
-    const services = { datastores: ["mongodb", "cassandra"], apps: { payments: {} } };
+    const services = { datastores: ["mongodb", "cassandra"], apps: { paymentz: {} } };
     expect(messages(ciHostValues({ services }))).toEqual([
       'services.datastores[1]: "cassandra" is not a datastore in the catalog; use one of mongodb, postgres, redis, or add it to components/catalog/catalog.ts',
-      'services.apps.payments: "payments" is not an app in the catalog; use one of api, billing, catalog, notifications, users, or add it to components/catalog/catalog.ts',
+      'services.apps.paymentz: "paymentz" is not an app in the catalog; use one of admin, analytics, api, auth, billing, cart, catalog, checkout, email, inventory, media, notifications, orders, payments, pricing, promotions, recommendations, reporting, reviews, search, sessions, shipping, sms, users, webhooks, or add it to components/catalog/catalog.ts',
     ]);
   });
 
@@ -192,7 +192,7 @@ describe("validateStackConfig", () => {
 
   it("fails on an unknown setting, so a typo is not silently ignored", () => {
     expect(messages(ciHostValues({ servces: {} }))).toEqual([
-      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, domain, jenkinsAdminPassword, kind, region, registry, registryHtpasswd, registryHttpSecret, registryTlsKey, services",
+      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, domain, jenkins, jenkinsAdminPassword, jenkinsRegistryPassword, kind, region, registry, registryHtpasswd, registryHttpSecret, registryPullPassword, registryTlsKey, services",
     ]);
   });
 
@@ -235,7 +235,12 @@ describe("validateStackConfig", () => {
 
   describe("registry", () => {
     const CERT = "-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIU\n-----END CERTIFICATE-----\n";
-    const secrets = { registryHtpasswd: "h", registryTlsKey: "k", registryHttpSecret: "s" };
+    const secrets = {
+      registryHtpasswd: "h",
+      registryTlsKey: "k",
+      registryHttpSecret: "s",
+      jenkinsRegistryPassword: "p",
+    };
     const secretKeys = ["jenkinsAdminPassword", ...Object.keys(secrets)];
 
     it("reads the registry block with its defaults", () => {
@@ -269,9 +274,10 @@ describe("validateStackConfig", () => {
       expect(messages(values)).toEqual([
         "registryHtpasswd: is required (the registry users as htpasswd lines with bcrypt hashes; add one with npm run registry:add-user); set it with: pulumi config set --secret registryHtpasswd <value>",
         "registryTlsKey: is required (the PEM private key of the registry's TLS certificate); set it with: pulumi config set --secret registryTlsKey <value>",
+        "jenkinsRegistryPassword: is required (the registry password of the user Jenkins pushes as (jenkins.registryUser)); set it with: pulumi config set --secret jenkinsRegistryPassword <value>",
         "registryHttpSecret: is required (the random string the registry signs upload state with); set it with: pulumi config set --secret registryHttpSecret <value>",
+        "services.apps.api.hostPort: 5060 is already used by the registry; pick a free port in 5001-5999",
         'registry.host: "ci-9" is not a CI host of this stack; use one of ci-1',
-        "registry.port: 5060 is already used by api; pick a free port, such as 5443",
         "registry.tlsCert: is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",
       ]);
     });
@@ -300,19 +306,86 @@ describe("validateStackConfig", () => {
     );
   });
 
-  it("requires a version for every app on an aws stack, and three zones of the region", () => {
-    const values = {
+  describe("aws", () => {
+    const CERT = "-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    const awsValues = (
+      aws: Record<string, unknown> = {},
+      apps: Record<string, unknown> = { billing: { version: "2.0.1" } },
+    ) => ({
       kind: "aws",
       region: "us-east-1",
       domain: "example.com",
-      services: { datastores: ["postgres"], apps: { billing: {} } },
-      aws: { availabilityZones: ["us-east-1a", "us-west-2b"] },
-    };
-    expect(messages(values)).toEqual([
-      "services.apps.billing.version: is required on an aws stack; set the image version to deploy, such as 1.4.2",
-      'aws.availabilityZones: ["us-east-1a","us-west-2b"] is not three distinct zones; list three, such as us-east-1a, us-east-1b, us-east-1c',
-      'aws.availabilityZones: "us-west-2b" is not a zone of region us-east-1; use one such as us-east-1a',
-    ]);
+      services: { datastores: ["postgres"], apps },
+      registryPullPassword: "p",
+      aws: {
+        availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+        adminCidr: "10.255.0.0/24",
+        registry: "registry.example.com:5443",
+        registryCaCert: CERT,
+        hostClasses: {
+          app: { instanceType: "t3.large", ami: "ami-0123456789abcdef0", services: ["billing"] },
+        },
+        nodeIps: {
+          "postgres-cluster-a-node-1": "10.0.200.1",
+          "postgres-cluster-a-node-2": "10.0.200.2",
+        },
+        ...aws,
+      },
+    });
+    const awsMessages = (values: Record<string, unknown>) =>
+      messages(values, ["registryPullPassword"]);
+
+    it("reads a complete aws block with its defaults", () => {
+      const result = validateStackConfig(raw(awsValues(), ["registryPullPassword"]));
+      expect(result.ok && result.config.aws).toMatchObject({
+        vpcCidr: "10.0.0.0/16",
+        natGateways: "single",
+        ingressCidrs: ["0.0.0.0/0"],
+        sshUser: "admin",
+        registryUser: "deploy",
+        hostClasses: [{ name: "app", countPerZone: 1, rootVolumeGb: 40, services: ["billing"] }],
+      });
+    });
+
+    it("requires a version for every app, and three zones of the region", () => {
+      const values = awsValues(
+        { availabilityZones: ["us-east-1a", "us-west-2b"] },
+        { billing: {} },
+      );
+      expect(awsMessages(values)).toEqual([
+        "services.apps.billing.version: is required on an aws stack; set the image version to deploy, such as 1.4.2",
+        'aws.availabilityZones: ["us-east-1a","us-west-2b"] is not three distinct zones; list three, such as us-east-1a, us-east-1b, us-east-1c',
+        'aws.availabilityZones: "us-west-2b" is not a zone of region us-east-1; use one such as us-east-1a',
+      ]);
+    });
+
+    it("refuses SSH from anywhere, an app on no host class, a bad AMI and a node outside the VPC", () => {
+      const values = awsValues(
+        {
+          adminCidr: "0.0.0.0/0",
+          hostClasses: { app: { instanceType: "t3.large", ami: "ubuntu", services: ["billing"] } },
+          nodeIps: { "postgres-cluster-a-node-1": "192.168.1.1" },
+        },
+        { billing: { version: "2.0.1" }, payments: { version: "1.0.0" } },
+      );
+      expect(awsMessages(values)).toEqual([
+        "aws.adminCidr: 0.0.0.0/0 opens SSH to the internet; set the VPN or bastion range",
+        'aws.hostClasses.app.ami: "ubuntu" is not an AMI id, such as ami-0123456789abcdef0',
+        "aws.hostClasses: app payments runs on no host class; add it to one class's services",
+        "aws.nodeIps.postgres-cluster-a-node-1: 192.168.1.1 is outside the VPC 10.0.0.0/16; datastore nodes are reached inside it",
+        "aws.nodeIps: postgres-cluster-a-node-2 has no production address; add aws.nodeIps.postgres-cluster-a-node-2, so its name resolves as on the CI hosts",
+      ]);
+    });
+
+    it("refuses an app placed on two host classes", () => {
+      const hostClasses = {
+        a: { instanceType: "t3.large", ami: "ami-0123456789abcdef0", services: ["billing"] },
+        b: { instanceType: "t3.large", ami: "ami-0123456789abcdef0", services: ["billing"] },
+      };
+      expect(awsMessages(awsValues({ hostClasses }))).toEqual([
+        'aws.hostClasses.b.services: "billing" already runs on host class a; list each app in one class',
+      ]);
+    });
   });
 });
 
@@ -369,9 +442,9 @@ describe("validateCatalog", () => {
       },
     ];
     expect(validateCatalog(broken).map((i) => i.message)).toEqual([
-      `catalog[8] (Search).name: "Search" is not a valid DNS label; use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
-      'catalog[8] (Search).dependsOn: "kafka" is not a catalog datastore; use one of mongodb, postgres, redis',
-      'catalog[9] (api).name: "api" is in the catalog twice; give each service its own name',
+      `catalog[28] (Search).name: "Search" is not a valid DNS label; use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
+      'catalog[28] (Search).dependsOn: "kafka" is not a catalog datastore; use one of mongodb, postgres, redis',
+      'catalog[29] (api).name: "api" is in the catalog twice; give each service its own name',
     ]);
   });
 });

@@ -27,13 +27,17 @@ import {
   parseIpv4,
 } from "./ipv4";
 import { DNS_LABEL_RULE, isDnsLabel, isDomainName } from "./names";
+import { absolutePath, PEM_CERT, positiveInteger, Reader, show } from "./reader";
+import { readAws } from "./validate-aws";
+import { JENKINS_LTS_VERSION } from "../jenkins/plugins";
+import { isRegistryUser } from "../registry/htpasswd";
 import {
   PLATFORM_KINDS,
-  type AwsConfig,
   type CiHostConfig,
   type ConfigIssue,
   type DataRefreshConfig,
   type HostPrepConfig,
+  type JenkinsConfig,
   type RegistryConfig,
   type DockerHost,
   type PlatformConfig,
@@ -66,6 +70,14 @@ export const SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
     meaning: "PEM private key of the registry's TLS certificate",
     isRequired: withRegistry,
   },
+  registryPullPassword: {
+    meaning: "registry password of the user production hosts pull as (aws.registryUser)",
+    isRequired: (values) => values["kind"] === "aws",
+  },
+  jenkinsRegistryPassword: {
+    meaning: "registry password of the user Jenkins pushes as (jenkins.registryUser)",
+    isRequired: withRegistry,
+  },
   registryHttpSecret: {
     meaning: "random string the registry signs upload state with",
     isRequired: withRegistry,
@@ -80,11 +92,11 @@ const SETTINGS = [
   "ciHosts",
   "aws",
   "registry",
+  "jenkins",
   ...Object.keys(SECRET_SETTINGS),
 ];
 
 export const DEFAULT_BACKEND_SUBNET = "172.18.0.0/16";
-export const DEFAULT_VPC_CIDR = "10.0.0.0/16";
 /** The smallest backend subnet: /28 would leave no node addresses after the reserved ones. */
 const MAX_BACKEND_PREFIX = 27;
 
@@ -100,68 +112,6 @@ export interface RawStackConfig {
 export type ValidationResult =
   | { readonly ok: true; readonly config: PlatformConfig }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
-
-/** Small reader that records issues instead of throwing, so every bad field is reported. */
-class Reader {
-  readonly issues: ConfigIssue[] = [];
-
-  fail(path: string, message: string): undefined {
-    this.issues.push({ path, message: `${path}: ${message}` });
-    return undefined;
-  }
-
-  object(
-    path: string,
-    value: unknown,
-    allowed: readonly string[],
-  ): Record<string, unknown> | undefined {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return this.fail(path, `${show(value)} is not a map; write it as a YAML mapping`);
-    }
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record).sort()) {
-      if (!allowed.includes(key)) {
-        this.fail(`${path}.${key}`, `is not a known setting; use one of ${allowed.join(", ")}`);
-      }
-    }
-    return record;
-  }
-
-  map(path: string, value: unknown): Record<string, unknown> | undefined {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return this.fail(path, `${show(value)} is not a map; write it as a YAML mapping`);
-    }
-    return value as Record<string, unknown>;
-  }
-
-  string(path: string, value: unknown): string | undefined {
-    if (typeof value !== "string" || value === "") {
-      return this.fail(path, `${show(value)} is not a non-empty string`);
-    }
-    return value;
-  }
-
-  boolean(path: string, value: unknown, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value !== "boolean") {
-      this.fail(path, `${show(value)} is not true or false`);
-      return fallback;
-    }
-    return value;
-  }
-
-  stringList(path: string, value: unknown): string[] | undefined {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-      return this.fail(path, `${show(value)} is not a list of names; write it as a YAML sequence`);
-    }
-    return value;
-  }
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  return JSON.stringify(value);
-}
 
 const SSH_URL =
   /^ssh:\/\/([a-z_][a-z0-9_-]*)@([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/;
@@ -273,16 +223,32 @@ export function validateStackConfig(
     }
   }
 
-  const selection = readServices(r, v["services"], catalog, kind);
+  const selection = readServices(r, v["services"], catalog, kind, platformPorts(kind, v));
   const ciHosts =
     kind === "ci-host" ? readCiHosts(r, v["ciHosts"], selection?.datastores ?? []) : [];
   if (kind === "aws" && v["ciHosts"] !== undefined)
     r.fail("ciHosts", `is only read by kind ci-host stacks; remove it or set kind: ci-host`);
-  const aws = kind === "aws" ? readAws(r, v["aws"], region) : undefined;
+  const aws = kind === "aws" ? readAws(r, v["aws"], region, selection) : undefined;
+  const jenkins = kind === "ci-host" ? readJenkins(r, v["jenkins"]) : undefined;
+  if (kind === "aws" && v["jenkins"] !== undefined)
+    r.fail("jenkins", "runs on CI hosts; set it in a ci-host stack");
   const registry =
     kind === "ci-host" && v["registry"] !== undefined
       ? readRegistry(r, v["registry"], ciHosts, selection)
       : undefined;
+  if (jenkins && selection) {
+    const holders = new Map<number, string>([
+      ...selection.datastores.map((d): [number, string] => [d.port, `the dev-minimal ${d.name}`]),
+      ...selection.apps.map((a): [number, string] => [a.hostPort, a.name]),
+      ...(registry ? [[registry.port, "the registry"] as [number, string]] : []),
+    ]);
+    const holder = holders.get(jenkins.port);
+    if (holder !== undefined)
+      r.fail(
+        "jenkins.port",
+        `${jenkins.port} is already used by ${holder}; pick a free port, such as 8080`,
+      );
+  }
   if (kind === "aws" && v["registry"] !== undefined)
     r.fail(
       "registry",
@@ -313,6 +279,7 @@ export function validateStackConfig(
       apps: selection.apps,
       ciHosts,
       aws,
+      jenkins,
       registry,
     },
   };
@@ -330,9 +297,32 @@ function readKind(r: Reader, value: unknown): PlatformKind | undefined {
   return value as PlatformKind;
 }
 
-interface Selection {
+export interface Selection {
   readonly datastores: DatastoreEntry[];
   readonly apps: StackApp[];
+}
+
+/**
+ * Host ports the platform's own services take on a CI host, read before validation so apps are
+ * never allocated onto them (bad values are reported where their blocks are read).
+ */
+function platformPorts(
+  kind: PlatformKind | undefined,
+  v: Readonly<Record<string, unknown>>,
+): Map<number, string> {
+  const ports = new Map<number, string>();
+  if (kind !== "ci-host") return ports;
+  const portOf = (block: unknown, fallback: number): number => {
+    const port =
+      typeof block === "object" && block !== null
+        ? (block as Record<string, unknown>)["port"]
+        : undefined;
+    return typeof port === "number" ? port : fallback;
+  };
+  ports.set(portOf(v["jenkins"], JENKINS_DEFAULTS.port), "Jenkins");
+  if (v["registry"] !== undefined)
+    ports.set(portOf(v["registry"], REGISTRY_DEFAULTS.port), "the registry");
+  return ports;
 }
 
 function readServices(
@@ -340,6 +330,7 @@ function readServices(
   value: unknown,
   catalog: readonly CatalogEntry[],
   kind: PlatformKind | undefined,
+  reservedPorts: ReadonlyMap<number, string>,
 ): Selection | undefined {
   const issuesBefore = r.issues.length;
   if (value === undefined)
@@ -426,12 +417,12 @@ function readServices(
     const hostPort = readHostPort(r, `${path}.hostPort`, settings["hostPort"]) ?? entry.hostPort;
     selected.push({ entry, version, hostPort });
   }
-  checkHostPorts(r, selected, datastores);
+  checkHostPorts(r, selected, datastores, reservedPorts);
   if (r.issues.length > issuesBefore) return undefined;
   const ports = allocateHostPorts(
     selected.map((s) => ({ name: s.entry.name, hostPort: s.hostPort })),
     APP_HOST_PORT_RANGE,
-    new Set(datastores.map((d) => d.port)),
+    new Set([...datastores.map((d) => d.port), ...reservedPorts.keys()]),
   );
   return {
     datastores,
@@ -466,10 +457,12 @@ function checkHostPorts(
   r: Reader,
   apps: readonly { entry: AppEntry; hostPort: number | undefined }[],
   datastores: readonly DatastoreEntry[],
+  reservedPorts: ReadonlyMap<number, string>,
 ): void {
-  const owner = new Map<number, string>(
-    datastores.map((d) => [d.port, `the dev-minimal ${d.name}`]),
-  );
+  const owner = new Map<number, string>([
+    ...reservedPorts,
+    ...datastores.map((d): [number, string] => [d.port, `the dev-minimal ${d.name}`]),
+  ]);
   for (const app of apps) {
     if (app.hostPort === undefined) continue;
     const holder = owner.get(app.hostPort);
@@ -650,23 +643,6 @@ export const REGISTRY_DEFAULTS = {
   rateLimit: { requestsPerSecond: 20, burst: 200 },
 } as const;
 
-const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/;
-
-function positiveInteger(
-  r: Reader,
-  path: string,
-  value: unknown,
-  fallback: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    r.fail(path, `${show(value)} is not a whole number from 1 to ${max}`);
-    return fallback;
-  }
-  return value;
-}
-
 function readRegistry(
   r: Reader,
   value: unknown,
@@ -797,23 +773,81 @@ function readRegistry(
   };
 }
 
+export const JENKINS_DEFAULTS: JenkinsConfig = {
+  version: JENKINS_LTS_VERSION,
+  port: 8080,
+  listenAddress: "127.0.0.1",
+  home: "/var/lib/jenkins",
+  systemdDir: "/etc/systemd/system",
+  executors: 2,
+  aptSource: undefined,
+  restartCommand: "systemctl daemon-reload && systemctl restart jenkins",
+  registryUser: "jenkins",
+};
+
+function readJenkins(r: Reader, value: unknown): JenkinsConfig {
+  if (value === undefined) return JENKINS_DEFAULTS;
+  const j = r.object("jenkins", value, [
+    "version",
+    "port",
+    "listenAddress",
+    "home",
+    "systemdDir",
+    "executors",
+    "aptSource",
+    "restartCommand",
+    "registryUser",
+  ]);
+  if (!j) return JENKINS_DEFAULTS;
+  const text = (
+    key: "version" | "aptSource" | "restartCommand" | "registryUser",
+  ): string | undefined => (j[key] === undefined ? undefined : r.string(`jenkins.${key}`, j[key]));
+  const version = text("version") ?? JENKINS_DEFAULTS.version;
+  if (!/^\d+\.\d+(\.\d+)?$/.test(version))
+    r.fail(
+      "jenkins.version",
+      `${show(version)} is not a Jenkins version; quote one such as "${JENKINS_DEFAULTS.version}"`,
+    );
+  const listenAddress =
+    j["listenAddress"] === undefined
+      ? JENKINS_DEFAULTS.listenAddress
+      : (r.string("jenkins.listenAddress", j["listenAddress"]) ?? JENKINS_DEFAULTS.listenAddress);
+  if (parseIpv4(listenAddress) === undefined)
+    r.fail(
+      "jenkins.listenAddress",
+      `${show(listenAddress)} is not an IPv4 address; use 127.0.0.1 (behind a proxy) or 0.0.0.0`,
+    );
+  const registryUser = text("registryUser") ?? JENKINS_DEFAULTS.registryUser;
+  if (!isRegistryUser(registryUser))
+    r.fail(
+      "jenkins.registryUser",
+      `${show(registryUser)} is not a registry user name; use lower-case letters, digits, '.', '_' and '-'`,
+    );
+  return {
+    version,
+    port: positiveInteger(r, "jenkins.port", j["port"], JENKINS_DEFAULTS.port, 65535),
+    listenAddress,
+    home: absolutePath(r, "jenkins.home", j["home"], JENKINS_DEFAULTS.home),
+    systemdDir: absolutePath(r, "jenkins.systemdDir", j["systemdDir"], JENKINS_DEFAULTS.systemdDir),
+    executors: positiveInteger(
+      r,
+      "jenkins.executors",
+      j["executors"],
+      JENKINS_DEFAULTS.executors,
+      64,
+    ),
+    aptSource: text("aptSource"),
+    restartCommand: text("restartCommand") ?? JENKINS_DEFAULTS.restartCommand,
+    registryUser,
+  };
+}
+
 export const DEFAULT_HOST_PREP: HostPrepConfig = {
   enabled: true,
   daemonJsonPath: "/etc/docker/daemon.json",
   certsDir: "/etc/docker/certs.d",
   reloadCommand: "systemctl reload docker",
 };
-
-function absolutePath(r: Reader, path: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  const text = r.string(path, value);
-  if (text !== undefined && !/^\/[^\s]*$/.test(text))
-    r.fail(
-      path,
-      `${show(text)} is not an absolute path without spaces; use one such as ${fallback}`,
-    );
-  return text ?? fallback;
-}
 
 function readHostPrep(r: Reader, path: string, value: unknown): HostPrepConfig {
   if (value === undefined) return DEFAULT_HOST_PREP;
@@ -880,46 +914,4 @@ function readDataRefresh(
       result.push({ datastore, snapshotId, command });
   }
   return result;
-}
-
-function readAws(r: Reader, value: unknown, region: string | undefined): AwsConfig | undefined {
-  if (value === undefined)
-    return r.fail(
-      "aws",
-      "is required on an aws stack; set aws.availabilityZones to three zones of the region",
-    );
-  const aws = r.object("aws", value, ["availabilityZones", "vpcCidr"]);
-  if (!aws) return undefined;
-  const zones =
-    aws["availabilityZones"] === undefined
-      ? r.fail(
-          "aws.availabilityZones",
-          "is required; list three zones of the region, such as us-east-1a, us-east-1b, us-east-1c",
-        )
-      : r.stringList("aws.availabilityZones", aws["availabilityZones"]);
-  if (zones !== undefined) {
-    if (zones.length !== 3 || new Set(zones).size !== 3)
-      r.fail(
-        "aws.availabilityZones",
-        `${show(zones)} is not three distinct zones; list three, such as us-east-1a, us-east-1b, us-east-1c`,
-      );
-    for (const zone of zones) {
-      if (region !== undefined && !new RegExp(`^${region}[a-z]$`).test(zone))
-        r.fail(
-          "aws.availabilityZones",
-          `${show(zone)} is not a zone of region ${region}; use one such as ${region}a`,
-        );
-    }
-  }
-  const vpcCidr =
-    aws["vpcCidr"] === undefined ? DEFAULT_VPC_CIDR : r.string("aws.vpcCidr", aws["vpcCidr"]);
-  const vpc = vpcCidr === undefined ? undefined : parseCidr(vpcCidr);
-  if (vpcCidr !== undefined && (!vpc || vpc.prefix < 16 || vpc.prefix > 20)) {
-    r.fail(
-      "aws.vpcCidr",
-      `${show(vpcCidr)} is not a CIDR network of /16 to /20; use one such as ${DEFAULT_VPC_CIDR}`,
-    );
-  }
-  if (zones === undefined || vpc === undefined) return undefined;
-  return { availabilityZones: zones, vpcCidr: formatCidr(vpc) };
 }

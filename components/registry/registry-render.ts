@@ -123,6 +123,8 @@ http {
       add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;
 
       proxy_pass http://docker-registry;
+      # HTTP/1.1 to the registry, or nginx buffers chunked layer uploads to disk in full.
+      proxy_http_version 1.1;
       proxy_set_header Host $http_host;
       proxy_set_header X-Real-IP $remote_addr;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -187,6 +189,8 @@ export function renderNginxEntrypoint(layout: Omit<NginxLayout, "upstream">): st
   return `set -eu
 umask 077
 mkdir -p "$(dirname ${layout.htpasswd})" "$(dirname ${layout.tlsKey})" "$(dirname ${layout.maintenanceFlag})" ${layout.tempDir}
+# nginx's workers (not root) read htpasswd and test the maintenance flag; the key stays 0600.
+chmod 0755 "$(dirname ${layout.htpasswd})" "$(dirname ${layout.maintenanceFlag})"
 printf '%s\\n' "$REGISTRY_HTPASSWD" > ${layout.htpasswd}
 printf '%s\\n' "$REGISTRY_TLS_KEY" > ${layout.tlsKey}
 chmod 0644 ${layout.htpasswd}

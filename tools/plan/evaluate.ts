@@ -57,10 +57,30 @@ function computedState(
       return { imageId: `${String(inputs["name"])}@sha256:mock` };
     case "docker:index/network:Network":
     case "docker:index/container:Container":
+    case "docker:index/volume:Volume":
       return { name: inputs["name"] ?? name };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        arn: `arn:mock:elasticloadbalancing:${name}`,
+        dnsName: `${name}.elb.mock`,
+        zoneId: "ZMOCKELB",
+      };
+    case "aws:ec2/instance:Instance":
+      return { privateIp: mockPrivateIp(name) };
+    case "aws:s3/bucket:Bucket":
+      return { bucket: name, arn: `arn:aws:s3:::${name}` };
+    case "aws:route53/zone:Zone":
+      return { zoneId: `Z${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
     default:
-      return {};
+      return type.startsWith("aws:") ? { arn: `arn:mock:${type}:${name}` } : {};
   }
+}
+
+/** A stable stand-in private address, so a plan shows where each host's engine is reached. */
+function mockPrivateIp(name: string): string {
+  let hash = 0;
+  for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return `10.255.${(hash >>> 8) % 256}.${(hash % 254) + 1}`;
 }
 
 const key = (type: string, name: string): string => `${type}::${name}`;

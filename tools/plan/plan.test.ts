@@ -13,7 +13,7 @@ async function plan(...args: string[]): Promise<{ code: number; stdout: string; 
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--import", "tsx", join(ROOT, "tools/plan/cli.ts"), ...args],
+      ["--stack-trace-limit=1", "--import", "tsx", join(ROOT, "tools/plan/cli.ts"), ...args],
       { cwd: ROOT, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
     );
     return { code: 0, stdout, stderr };
@@ -94,6 +94,40 @@ describe("npm run plan", () => {
       "services.apps.billing.hostPort: 5060 is already used by api; pick a free port in 5001-5999",
     );
   });
+
+  it("changes only that service's resources when one production version changes", async () => {
+    const doc = parse(readFileSync(join(ROOT, "Pulumi.production.yaml"), "utf8")) as {
+      config: { "ci-platform:services": { apps: Record<string, Record<string, unknown>> } };
+    };
+    doc.config["ci-platform:services"].apps["billing"] = { version: "9.9.9" };
+    const file = join(scratch, "promote.yaml");
+    writeFileSync(file, stringify(doc));
+    const [before, after] = await Promise.all([
+      plan("--stack", "production", "--json"),
+      plan("--stack", "production", "--json", "--file", file),
+    ]);
+    type Doc = { resources: { type: string; name: string; inputs: unknown }[] };
+    const index = (text: string) =>
+      new Map(
+        (JSON.parse(text) as Doc).resources.map((r) => [
+          `${r.type} ${r.name}`,
+          JSON.stringify(r.inputs),
+        ]),
+      );
+    const a = index(before.stdout);
+    const b = index(after.stdout);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    const changed = [...a.keys()].filter((k) => a.get(k) !== b.get(k)).sort();
+    const hosts = ["1a-1", "1a-2", "1b-1", "1b-2", "1c-1", "1c-2"].map(
+      (h) => `prod-app-us-east-${h}-billing`,
+    );
+    expect(changed).toEqual(
+      [
+        ...hosts.map((h) => `docker:index/container:Container ${h}`),
+        ...hosts.map((h) => `docker:index/remoteImage:RemoteImage ${h}`),
+      ].sort(),
+    );
+  }, 60_000);
 
   it("fails with the usage when --stack is missing or the stack is unknown", async () => {
     expect((await plan()).stderr).toContain("--stack is required");

@@ -44,13 +44,14 @@ export function containerMaintenance(stack: string, dockerHost: string): Registr
       );
     },
     uploadsInFlight: async () => {
-      // Upload sessions touched in the last hour; older ones are abandoned and the registry purges them.
+      // An open upload session has a `startedat` file (a cancelled one keeps only hash state);
+      // sessions older than an hour are abandoned, and the registry purges them itself.
       const out = await docker(
         "exec",
         registry,
         "sh",
         "-c",
-        `find ${REGISTRY_CONTAINER_LAYOUT.rootDirectory} -type d -path '*/_uploads/*' -prune -mmin -60 | wc -l`,
+        `find ${REGISTRY_CONTAINER_LAYOUT.rootDirectory} -path '*/_uploads/*/startedat' -mmin -60 | wc -l`,
       );
       return Number(out.trim());
     },

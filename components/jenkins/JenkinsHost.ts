@@ -1,0 +1,132 @@
+import type * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_APP_BASE_IMAGE, type DatastoreEntry } from "../catalog/catalog";
+import { containerName } from "../ci-host/ci-host-render";
+import { hostCommand } from "../ci-host/HostCommand";
+import { commandLine } from "../ci-host/shell";
+import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
+import {
+  jenkinsLayout,
+  renderCasc,
+  renderJenkinsfile,
+  renderJenkinsInstallScript,
+  renderPluginsFile,
+  renderSecretsCommand,
+} from "./jenkins-render";
+import { readPipelineScripts } from "./pipeline-files";
+import { JAVA_PACKAGE, JENKINS_PLUGINS } from "./plugins";
+
+export interface JenkinsHostArgs {
+  readonly stack: string;
+  readonly host: CiHostConfig;
+  readonly jenkins: JenkinsConfig;
+  /** Every application service: one pipeline job each. */
+  readonly apps: readonly StackApp[];
+  readonly datastores: readonly DatastoreEntry[];
+  readonly regionDomain: string;
+  /** The registry builds are pushed to, on stacks that publish. @default none */
+  readonly registry?: RegistryConfig | undefined;
+  readonly adminPassword: pulumi.Input<string>;
+  /** Password of `jenkins.registryUser`, when builds publish. */
+  readonly registryPassword?: pulumi.Input<string> | undefined;
+}
+
+/**
+ * Jenkins on a CI host, installed and configured by two idempotent commands: one with everything
+ * reviewable (packages, plugins, JCasC with one job per service, pipeline scripts), re-run when any
+ * of it changes, and one that only places the secrets.
+ */
+export class JenkinsHost extends pulumi.ComponentResource {
+  public readonly url: pulumi.Output<string>;
+  public readonly jobs: pulumi.Output<string[]>;
+
+  constructor(name: string, args: JenkinsHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ciplatform:jenkins:JenkinsHost", name, {}, opts);
+    const { jenkins, host } = args;
+    const layout = jenkinsLayout(jenkins.home, jenkins.systemdDir);
+    const datastorePort = new Map(args.datastores.map((d) => [d.name, d.port]));
+    const settings = {
+      stack: args.stack,
+      pipelineDir: layout.pipelineDir,
+      backendNetwork: containerName(args.stack, "backend"),
+      resolverIp: host.resolverIp,
+      searchDomain: args.regionDomain,
+      registry: args.registry?.address,
+      registryCertDir: args.registry ? `/etc/docker/certs.d/${args.registry.address}` : undefined,
+    };
+    const jobs = [...args.apps]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((app) => ({
+        name: app.name,
+        jenkinsfile: renderJenkinsfile(
+          {
+            service: app.name,
+            gitUrl: app.repository,
+            gitBranch: app.branch,
+            appHostPort: app.hostPort,
+            devPorts: app.dependsOn.map((d) => datastorePort.get(d)!).sort((a, b) => a - b),
+            baseImage: app.baseImage ?? DEFAULT_APP_BASE_IMAGE,
+          },
+          settings,
+        ),
+      }));
+    const casc = renderCasc({
+      hostName: host.dockerHost.scheme === "ssh" ? host.dockerHost.host : host.name,
+      port: jenkins.port,
+      executors: jenkins.executors,
+      agentRoot: `${jenkins.home}/agent`,
+      registryUser: args.registry ? jenkins.registryUser : undefined,
+      jobs,
+    });
+    const plugins = renderPluginsFile(JENKINS_PLUGINS);
+    const scripts = readPipelineScripts().map((s) => ({
+      path: `${layout.pipelineDir}/${s.name}`,
+      content: s.content,
+      mode: "0755",
+    }));
+    const install = renderJenkinsInstallScript({
+      version: jenkins.version,
+      javaPackage: JAVA_PACKAGE,
+      aptSource: jenkins.aptSource,
+      layout,
+      port: jenkins.port,
+      listenAddress: jenkins.listenAddress,
+      files: [
+        { path: layout.cascPath, content: casc, mode: "0644" },
+        { path: layout.pluginsPath, content: plugins, mode: "0644" },
+        ...scripts,
+      ],
+      restartCommand: jenkins.restartCommand,
+    });
+    const installed: command.local.Command | command.remote.Command = hostCommand(
+      `${name}-install`,
+      host.dockerHost,
+      // The script itself is the trigger: any change to a job, plugin or script re-runs it.
+      { create: commandLine({}, install, "bash"), triggers: [install] },
+      { parent: this },
+    );
+    hostCommand(
+      `${name}-secrets`,
+      host.dockerHost,
+      {
+        create: pulumi.secret(
+          pulumi
+            .all([args.adminPassword, args.registryPassword ?? ""])
+            .apply(([admin, registry]) =>
+              commandLine(
+                { ADMIN_PASSWORD: admin, ...(registry ? { REGISTRY_PASSWORD: registry } : {}) },
+                renderSecretsCommand(layout.dropInDir, jenkins.restartCommand),
+              ),
+            ),
+        ),
+        triggers: [],
+      },
+      { parent: this, dependsOn: [installed] },
+    );
+    this.url = pulumi.output(
+      `http://${host.dockerHost.scheme === "ssh" ? host.dockerHost.host : "127.0.0.1"}:${jenkins.port}/`,
+    );
+    this.jobs = pulumi.output(jobs.map((j) => j.name));
+    this.registerOutputs({ url: this.url, jobs: this.jobs });
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  jenkinsLayout,
+  PIPELINE_STAGES,
+  renderCasc,
+  renderJenkinsfile,
+  renderJenkinsInstallScript,
+  renderPluginsFile,
+} from "./jenkins-render";
+
+const job = {
+  service: "api",
+  gitUrl: "https://git.example.com/shop/api.git",
+  gitBranch: "main",
+  appHostPort: 5060,
+  devPorts: [6379, 27017],
+  baseImage: "node:20-bookworm-slim",
+};
+const settings = {
+  stack: "staging",
+  pipelineDir: "/var/lib/jenkins/ci-platform/pipeline",
+  backendNetwork: "staging-backend",
+  resolverIp: "172.19.0.2",
+  searchDomain: "us-east-1.example.com",
+  registry: "registry.example.com:5443",
+  registryCertDir: "/etc/docker/certs.d/registry.example.com:5443",
+};
+
+describe("renderPluginsFile", () => {
+  it("pins every plugin, sorted", () => {
+    expect(
+      renderPluginsFile({ git: "5.7.0", "job-dsl": "1.91", "configuration-as-code": "1" }),
+    ).toBe("configuration-as-code:1\ngit:5.7.0\njob-dsl:1.91\n");
+  });
+});
+
+describe("renderJenkinsfile", () => {
+  const text = renderJenkinsfile(job, settings);
+
+  it("runs the seven steps in order, each one shipped script, on the docker agent", () => {
+    const positions = PIPELINE_STAGES.map((s) => text.indexOf(`stage('${s.name}')`));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    for (const s of PIPELINE_STAGES) expect(text).toContain(`"$PIPELINE/${s.script}"`);
+    expect(text).toContain("agent { label 'docker' }");
+  });
+
+  it("carries the service's and the stack's settings in its environment", () => {
+    for (const line of [
+      "SERVICE = 'api'",
+      "GIT_URL = 'https://git.example.com/shop/api.git'",
+      "APP_HOST_PORT = '5060'",
+      "DEV_PORTS = '6379 27017'",
+      "BACKEND_NETWORK = 'staging-backend'",
+      "RESOLVER_IP = '172.19.0.2'",
+      "SEARCH_DOMAIN = 'us-east-1.example.com'",
+      "PUBLISH = 'true'",
+      "REGISTRY = 'registry.example.com:5443'",
+    ]) {
+      expect(text).toContain(line);
+    }
+  });
+
+  it("publishes only where a registry is configured, with the registry credentials", () => {
+    expect(text).toContain("when { environment name: 'PUBLISH', value: 'true' }");
+    expect(text).toContain("usernamePassword(credentialsId: 'registry'");
+    expect(
+      renderJenkinsfile(job, { ...settings, registry: undefined, registryCertDir: undefined }),
+    ).toContain("PUBLISH = 'false'");
+  });
+
+  it("escapes quotes so a value cannot break out of its Groovy string", () => {
+    expect(renderJenkinsfile({ ...job, gitBranch: "feat/it's" }, settings)).toContain(
+      "GIT_BRANCH = 'feat/it\\'s'",
+    );
+  });
+});
+
+describe("renderCasc", () => {
+  const doc = parse(
+    renderCasc({
+      hostName: "ci-1",
+      port: 8080,
+      executors: 2,
+      agentRoot: "/var/lib/jenkins/agent",
+      registryUser: "jenkins",
+      jobs: [
+        { name: "users", jenkinsfile: "pipeline { }" },
+        { name: "api", jenkinsfile: "pipeline { stage('x') }" },
+      ],
+    }),
+  ) as Record<string, Record<string, unknown>>;
+
+  it("locks Jenkins down: no sign-up, no anonymous access, CSRF crumbs, agent security, no builds on the controller", () => {
+    expect(doc["jenkins"]).toMatchObject({
+      numExecutors: 0,
+      securityRealm: {
+        local: {
+          allowsSignup: false,
+          users: [{ id: "admin", password: "${CI_PLATFORM_ADMIN_PASSWORD}" }],
+        },
+      },
+      authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
+      crumbIssuer: { standard: { excludeClientIPFromCrumb: false } },
+      remotingSecurity: { enabled: true },
+      nodes: [{ permanent: { name: "docker-local", labelString: "docker", numExecutors: 2 } }],
+    });
+  });
+
+  it("defines one sandboxed pipeline job per service, sorted, with the Jenkinsfile inline", () => {
+    const script = (doc["jobs"] as unknown as { script: string }[])[0]!.script;
+    expect(script.match(/pipelineJob\('[^']+'\)/g)).toEqual([
+      "pipelineJob('api')",
+      "pipelineJob('users')",
+    ]);
+    expect(script).toContain("sandbox(true)");
+    expect(script).toContain("script('pipeline { stage(\\'x\\') }')");
+  });
+
+  it("holds registry credentials as a JCasC variable, never a value", () => {
+    const text = JSON.stringify(doc["credentials"]);
+    expect(text).toContain('"password":"${CI_PLATFORM_REGISTRY_PASSWORD}"');
+    expect(text).toContain('"username":"jenkins"');
+  });
+});
+
+describe("renderJenkinsInstallScript", () => {
+  it("refuses a file that would end its heredoc early", () => {
+    expect(() =>
+      renderJenkinsInstallScript({
+        version: "2.492.3",
+        javaPackage: "openjdk-17-jre-headless",
+        aptSource: undefined,
+        layout: jenkinsLayout("/var/lib/jenkins", "/etc/systemd/system"),
+        port: 8080,
+        listenAddress: "127.0.0.1",
+        files: [{ path: "/x", content: "a\nCI_PLATFORM_EOF\n", mode: "0644" }],
+        restartCommand: "true",
+      }),
+    ).toThrow("/x contains the heredoc marker CI_PLATFORM_EOF");
+  });
+});

@@ -1,0 +1,342 @@
+/**
+ * Jenkins on a CI host, as files rendered from config and the catalog: the plugin list, the JCasC
+ * document (security, the local docker agent, one pipeline job per service), the Jenkinsfile each
+ * job runs, and the install script that puts them on the host. All deterministic.
+ */
+import { stringify } from "yaml";
+import { shellQuote } from "../ci-host/shell";
+
+export interface JenkinsLayout {
+  /** JENKINS_HOME. */
+  readonly home: string;
+  /** Where the pipeline's scripts are installed. */
+  readonly pipelineDir: string;
+  /** The JCasC document's path. */
+  readonly cascPath: string;
+  readonly pluginsPath: string;
+  /** Directory of the jenkins unit's systemd drop-ins. */
+  readonly dropInDir: string;
+}
+
+export function jenkinsLayout(home: string, systemdDir: string): JenkinsLayout {
+  return {
+    home,
+    pipelineDir: `${home}/ci-platform/pipeline`,
+    cascPath: `${home}/casc_configs/jenkins.yaml`,
+    pluginsPath: `${home}/ci-platform/plugins.txt`,
+    dropInDir: `${systemdDir}/jenkins.service.d`,
+  };
+}
+
+/** plugins.txt: `id:version` lines, sorted. */
+export function renderPluginsFile(plugins: Readonly<Record<string, string>>): string {
+  return Object.keys(plugins)
+    .sort()
+    .map((id) => `${id}:${plugins[id]!}\n`)
+    .join("");
+}
+
+/** One application service's pipeline job: what its Jenkinsfile's environment carries. */
+export interface PipelineJob {
+  readonly service: string;
+  readonly gitUrl: string;
+  readonly gitBranch: string;
+  readonly appHostPort: number;
+  /** Host ports of the dev-minimal datastores the service depends on, which redir forwards. */
+  readonly devPorts: readonly number[];
+  readonly baseImage: string;
+}
+
+export interface PipelineSettings {
+  readonly stack: string;
+  readonly pipelineDir: string;
+  readonly backendNetwork: string;
+  readonly resolverIp: string;
+  readonly searchDomain: string;
+  /** `<host>:<port>` of the private registry when this stack publishes (staging). */
+  readonly registry: string | undefined;
+  /** Where the engine trusts the registry's CA. */
+  readonly registryCertDir: string | undefined;
+}
+
+/** Escapes a value for a single-quoted Groovy string. */
+function groovy(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+export const PIPELINE_STAGES = [
+  { name: "1 Pull", script: "01-checkout.sh" },
+  { name: "2 Build image", script: "02-build.sh" },
+  { name: "3 Unit tests", script: "03-unit-test.sh" },
+  { name: "4 Integration tests", script: "04-integration-test.sh" },
+  { name: "5 Deploy", script: "05-deploy.sh" },
+  { name: "6 Live tests", script: "06-live-test.sh" },
+  { name: "7 Publish", script: "07-publish.sh" },
+] as const;
+
+/** The declarative Jenkinsfile of one service's job: the seven steps, each one shipped script. */
+export function renderJenkinsfile(job: PipelineJob, settings: PipelineSettings): string {
+  const env: [string, string][] = [
+    ["SERVICE", job.service],
+    ["GIT_URL", job.gitUrl],
+    ["GIT_BRANCH", job.gitBranch],
+    ["APP_HOST_PORT", String(job.appHostPort)],
+    ["DEV_PORTS", job.devPorts.join(" ")],
+    ["BASE_IMAGE", job.baseImage],
+    ["STACK", settings.stack],
+    ["BACKEND_NETWORK", settings.backendNetwork],
+    ["RESOLVER_IP", settings.resolverIp],
+    ["SEARCH_DOMAIN", settings.searchDomain],
+    ["PIPELINE", settings.pipelineDir],
+    ["PUBLISH", settings.registry ? "true" : "false"],
+    ["STRIPPED", "true"],
+    ["REGISTRY", settings.registry ?? ""],
+    ["REGISTRY_CERT_DIR", settings.registryCertDir ?? ""],
+  ];
+  // Every script runs in the checkout, whatever Jenkins' own workspace holds.
+  const run = (script: string): string => `sh 'WORKSPACE="$WORKSPACE/src" "$PIPELINE/${script}"'`;
+  const [pull, ...rest] = PIPELINE_STAGES;
+  const publish = rest.pop()!;
+  return `// Rendered by ci-platform for ${job.service}: the seven build steps; any failure stops the chain.
+pipeline {
+  agent { label 'docker' }
+  triggers { pollSCM('H/2 * * * *') }
+  options {
+    buildDiscarder(logRotator(numToKeepStr: '50'))
+    timeout(time: 60, unit: 'MINUTES')
+    timestamps()
+  }
+  environment {
+${env.map(([k, v]) => `    ${k} = ${groovy(v)}`).join("\n")}
+  }
+  stages {
+    stage(${groovy(pull.name)}) {
+      steps {
+        // The git step lets Jenkins poll the branch; the script pins the revision this build uses.
+        dir('src') { git url: env.GIT_URL, branch: env.GIT_BRANCH }
+        ${run(pull.script)}
+      }
+    }
+${rest.map((s) => `    stage(${groovy(s.name)}) {\n      steps {\n        ${run(s.script)}\n      }\n    }`).join("\n")}
+    stage(${groovy(publish.name)}) {
+      when { environment name: 'PUBLISH', value: 'true' }
+      steps {
+        withCredentials([usernamePassword(credentialsId: 'registry', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {
+          ${run(publish.script)}
+        }
+      }
+    }
+  }
+}
+`;
+}
+
+export interface CascSettings {
+  readonly hostName: string;
+  readonly port: number;
+  readonly executors: number;
+  readonly agentRoot: string;
+  /** Registry user Jenkins pushes as, when this stack publishes. */
+  readonly registryUser: string | undefined;
+  readonly jobs: readonly { readonly name: string; readonly jenkinsfile: string }[];
+}
+
+/**
+ * The JCasC document. Secrets are JCasC variables (`${CI_PLATFORM_...}`) that Jenkins reads from its
+ * environment, so this file, and the plan that shows it, holds none.
+ */
+export function renderCasc(settings: CascSettings): string {
+  const jobDsl = [...settings.jobs]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(
+      (job) =>
+        `pipelineJob(${groovy(job.name)}) {\n` +
+        `  description(${groovy(`Build, test and deploy ${job.name} (managed by ci-platform)`)})\n` +
+        `  definition {\n    cps {\n      sandbox(true)\n      script(${groovy(job.jenkinsfile)})\n    }\n  }\n}\n`,
+    )
+    .join("\n");
+  const document = {
+    jenkins: {
+      systemMessage:
+        "Managed by ci-platform: changes made here are overwritten by the next pulumi up.",
+      // Builds never run on the controller; the local agent labelled `docker` runs them.
+      numExecutors: 0,
+      mode: "EXCLUSIVE",
+      securityRealm: {
+        local: {
+          allowsSignup: false,
+          users: [{ id: "admin", password: "${CI_PLATFORM_ADMIN_PASSWORD}" }],
+        },
+      },
+      authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
+      crumbIssuer: { standard: { excludeClientIPFromCrumb: false } },
+      remotingSecurity: { enabled: true },
+      disableRememberMe: true,
+      nodes: [
+        {
+          permanent: {
+            name: "docker-local",
+            labelString: "docker",
+            mode: "EXCLUSIVE",
+            numExecutors: settings.executors,
+            remoteFS: settings.agentRoot,
+            launcher: {
+              command: {
+                command: `java -jar ${settings.agentRoot}/agent.jar`,
+              },
+            },
+            retentionStrategy: "always",
+          },
+        },
+      ],
+    },
+    security: {
+      globalJobDslSecurityConfiguration: { useScriptSecurity: true },
+    },
+    unclassified: {
+      location: { url: `http://${settings.hostName}:${settings.port}/` },
+    },
+    ...(settings.registryUser
+      ? {
+          credentials: {
+            system: {
+              domainCredentials: [
+                {
+                  credentials: [
+                    {
+                      usernamePassword: {
+                        id: "registry",
+                        scope: "GLOBAL",
+                        description: "private registry push",
+                        username: settings.registryUser,
+                        password: "${CI_PLATFORM_REGISTRY_PASSWORD}",
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        }
+      : {}),
+    jobs: [{ script: jobDsl }],
+  };
+  return `# Rendered by ci-platform: Jenkins configuration as code.\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+export interface InstallFile {
+  readonly path: string;
+  readonly content: string;
+  readonly mode: string;
+}
+
+export interface InstallSettings {
+  readonly version: string;
+  readonly javaPackage: string;
+  /** An apt source line for the Jenkins package, or undefined when the host's apt already has it. */
+  readonly aptSource: string | undefined;
+  readonly layout: JenkinsLayout;
+  readonly port: number;
+  readonly listenAddress: string;
+  readonly files: readonly InstallFile[];
+  /** Run when a file changed, so Jenkins picks up plugins and configuration. */
+  readonly restartCommand: string;
+}
+
+const EOF_MARK = "CI_PLATFORM_EOF";
+
+/**
+ * The idempotent install script: packages at the pinned versions (only when they differ), then
+ * every file written only when its content differs, then one restart if anything changed.
+ */
+export function renderJenkinsInstallScript(settings: InstallSettings): string {
+  const { layout } = settings;
+  for (const f of settings.files) {
+    if (f.content.includes(EOF_MARK))
+      throw new Error(`${f.path} contains the heredoc marker ${EOF_MARK}`);
+  }
+  const dropIn = [
+    "[Service]",
+    `Environment="JENKINS_HOME=${layout.home}"`,
+    `Environment="JENKINS_PORT=${settings.port}"`,
+    `Environment="JENKINS_LISTEN_ADDRESS=${settings.listenAddress}"`,
+    `Environment="CASC_JENKINS_CONFIG=${layout.cascPath}"`,
+    `Environment="JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false"`,
+    "",
+  ].join("\n");
+  const files: InstallFile[] = [
+    ...settings.files,
+    { path: `${layout.dropInDir}/ci-platform.conf`, content: dropIn, mode: "0644" },
+  ].sort((a, b) => a.path.localeCompare(b.path));
+  return `#!/usr/bin/env bash
+# Rendered by ci-platform: installs Jenkins ${settings.version} and its configuration, idempotently.
+set -euo pipefail
+changed=0
+
+installed_version() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || true; }
+if [ "$(installed_version jenkins)" != ${shellQuote(settings.version)} ] || [ -z "$(installed_version ${settings.javaPackage})" ]; then
+${settings.aptSource === undefined ? "" : `  printf '%s\\n' ${shellQuote(settings.aptSource)} > /etc/apt/sources.list.d/jenkins.list\n`}  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages ${settings.javaPackage} ${shellQuote(`jenkins=${settings.version}`)}
+  apt-mark hold jenkins >/dev/null
+  changed=1
+fi
+
+# write_file PATH MODE: content on stdin; replaces the file only when the content differs.
+write_file() {
+  local target=$1 mode=$2 tmp
+  tmp=$(mktemp)
+  cat > "$tmp"
+  if [ -f "$target" ] && cmp -s "$tmp" "$target"; then
+    rm -f "$tmp"
+    return 0
+  fi
+  install -D -m "$mode" "$tmp" "$target"
+  rm -f "$tmp"
+  echo "updated $target"
+  changed=1
+}
+
+${files.map((f) => `write_file ${shellQuote(f.path)} ${f.mode} <<'${EOF_MARK}'\n${f.content.endsWith("\n") ? f.content : `${f.content}\n`}${EOF_MARK}`).join("\n\n")}
+
+plugins_stamp=${shellQuote(`${layout.home}/ci-platform/plugins.installed`)}
+if ! cmp -s ${shellQuote(layout.pluginsPath)} "$plugins_stamp"; then
+  jenkins-plugin-cli --war /usr/share/java/jenkins.war --plugin-download-directory ${shellQuote(`${layout.home}/plugins`)} --plugin-file ${shellQuote(layout.pluginsPath)}
+  cp ${shellQuote(layout.pluginsPath)} "$plugins_stamp"
+  changed=1
+fi
+
+# Jenkins runs builds with the Docker CLI: membership of the docker group is root on this host.
+if ! id -nG jenkins | tr ' ' '\\n' | grep -qx docker; then
+  usermod -aG docker jenkins
+  changed=1
+fi
+chown -R jenkins:jenkins ${shellQuote(layout.home)}
+
+if [ "$changed" = 1 ]; then
+  echo "Jenkins configuration changed: restarting"
+  ${settings.restartCommand}
+else
+  echo "Jenkins is up to date"
+fi
+`;
+}
+
+/** The command that installs the admin password where the JCasC document expects it. */
+export function renderSecretsCommand(dropInDir: string, restartCommand: string): string {
+  return `set -eu
+umask 077
+target=${shellQuote(`${dropInDir}/ci-platform-secrets.conf`)}
+mkdir -p "$(dirname "$target")"
+tmp=$(mktemp)
+{
+  echo '[Service]'
+  printf 'Environment="CI_PLATFORM_ADMIN_PASSWORD=%s"\\n' "$ADMIN_PASSWORD"
+  if [ -n "\${REGISTRY_PASSWORD:-}" ]; then printf 'Environment="CI_PLATFORM_REGISTRY_PASSWORD=%s"\\n' "$REGISTRY_PASSWORD"; fi
+} > "$tmp"
+if [ -f "$target" ] && cmp -s "$tmp" "$target"; then rm -f "$tmp"; echo "Jenkins secrets are up to date"; exit 0; fi
+install -m 0600 "$tmp" "$target"
+rm -f "$tmp"
+echo "Jenkins secrets changed: restarting"
+${restartCommand}
+`;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Step 6 of 7, live tests: `ci-test live` in the build's image on the host network, against the
+# container step 5 deployed, through its published port (BASE_URL http://127.0.0.1:APP_HOST_PORT).
+# Pass: the kept previous container is removed. Fail: the deployed one is removed and the previous
+# one restored. Either way the deploy lease step 5 took is released.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ci_step_init 06-live-test
+require_env SERVICE BUILD_NUMBER WORKSPACE STACK APP_HOST_PORT
+check_inputs
+require_tools docker timeout flock
+read_revision
+require_image
+deploy_names
+on_exit remove_build_containers
+
+with_lock holds_lease_locked || die "this build does not hold the deploy lease of $DEPLOYED: run 05-deploy.sh first"
+# Until the live tests have passed or failed, any exit (an aborted build too) rolls back.
+outcome=unchecked
+on_live_exit() {
+  if [[ "$outcome" == testing ]]; then
+    warn "stopped before the live tests finished: rolling back"
+    restore_previous || warn "rollback failed"
+  fi
+  release_lease
+}
+on_exit on_live_exit
+
+deployed_build="$(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$DEPLOYED" 2>/dev/null || true)"
+[[ "$deployed_build" == "$BUILD_ID" ]] ||
+  die "$DEPLOYED runs build '${deployed_build:-nothing}', not $BUILD_ID: run 05-deploy.sh first"
+outcome=testing
+
+log "live tests: ci-test live against http://127.0.0.1:$APP_HOST_PORT ($DEPLOYED)"
+if timed service-live run_suite live --network host \
+  --env "BASE_URL=http://127.0.0.1:$APP_HOST_PORT" "$BUILD_IMAGE" ci-test live; then
+  if container_exists "$PREVIOUS"; then
+    log "removing $PREVIOUS ($(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$PREVIOUS"))"
+    timeout 60 docker rm --force "$PREVIOUS" >/dev/null
+  fi
+  outcome=passed
+  log "$DEPLOYED runs $BUILD_ID ($GIT_REVISION)"
+else
+  outcome=failed
+  warn "live tests failed: rolling back"
+  restore_previous || warn "rollback failed"
+  die "live tests failed; $DEPLOYED was rolled back"
+fi

@@ -1,0 +1,477 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables set here (APP_PORT, BUILD_IMAGE, RUN_ARGS, ...) are the steps'
+# Shared functions of the pipeline steps (01-checkout.sh ... 07-publish.sh, run-all.sh). Sourced by
+# them, never run. Every step takes all its input from the environment, so it runs the same from
+# Jenkins, a terminal and the tests; examples/sample-service/README.md documents the contract.
+#
+# Inputs (which step needs which is checked by each step, all problems reported at once):
+#   SERVICE, BUILD_NUMBER, WORKSPACE (the service's checkout dir), GIT_URL, GIT_BRANCH,
+#   BASE_IMAGE, DEV_PORTS, STACK, BACKEND_NETWORK, RESOLVER_IP, SEARCH_DOMAIN, APP_HOST_PORT,
+#   PUBLISH, REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD, REGISTRY_CERT_DIR, STRIPPED, DOCKER_HOST.
+# Optional, with defaults below: SLIM_BASE_IMAGE, NETWORKHOLDER_IMAGE, DEV_HOST, HEALTH_PATH,
+#   APP_MEMORY, CI_LOCK_DIR and the *_TIMEOUT / DEPLOY_LEASE_TTL bounds.
+# Derived: BUILD_ID=${SERVICE}-${BUILD_NUMBER} (replaces Jenkins' own BUILD_ID), GIT_REVISION (read
+#   from $WORKSPACE/.ci-platform/revision, written by step 1).
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  echo "lib.sh is sourced by the pipeline steps, not run" >&2
+  exit 64
+fi
+
+# --- bounds (seconds) --------------------------------------------------------------------------
+: "${GIT_TIMEOUT:=300}"           # git fetch
+: "${BUILD_TIMEOUT:=1800}"        # one docker build
+: "${TEST_TIMEOUT:=900}"          # one test suite
+: "${START_TIMEOUT:=60}"          # networkholder / app listening in step 4
+: "${HEALTH_TIMEOUT:=60}"         # deployed container answering its health check
+: "${DEPLOY_WAIT_TIMEOUT:=1200}"  # waiting for another build's deploy of the same service
+: "${DEPLOY_LEASE_TTL:=900}"      # a deploy lease older than this is abandoned and taken over
+: "${PUSH_TIMEOUT:=1800}"         # one skopeo copy
+: "${HEALTH_PATH:=/health}"
+: "${NETWORKHOLDER_IMAGE:=ci-platform/networkholder:1}"
+: "${CI_LOCK_DIR:=${TMPDIR:-/tmp}/ci-platform-locks}"
+
+# The port every application service listens on inside its container.
+readonly APP_PORT=5000
+# Label prefix of everything the pipeline creates.
+readonly LABEL=ci-platform
+
+CI_STEP=pipeline
+CI_STEP_STARTED=""
+CI_EXIT_HOOKS=()
+CI_ERRORS=()
+
+# --- logging -----------------------------------------------------------------------------------
+
+log() {
+  printf '%s [%s %s] %s\n' "$(date -u +%H:%M:%S)" "$CI_STEP" "${BUILD_ID:-${SERVICE:-?}}" "$*"
+}
+
+warn() {
+  printf '%s [%s %s] WARNING: %s\n' "$(date -u +%H:%M:%S)" "$CI_STEP" "${BUILD_ID:-?}" "$*" >&2
+}
+
+die() {
+  printf '%s [%s %s] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$CI_STEP" "${BUILD_ID:-?}" "$*" >&2
+  exit 1
+}
+
+# GIT_URL without credentials, for logs.
+redact_url() {
+  printf '%s' "$1" | sed -E 's#^([a-z+]+://)[^/@]*@#\1***@#'
+}
+
+# --- step lifecycle ----------------------------------------------------------------------------
+
+now_us() {
+  local t="${EPOCHREALTIME//[!0-9]/}"
+  printf '%s' "$t"
+}
+
+# ci_step_init <step name>: logging, the EXIT trap running the step's cleanup hooks, timing.
+ci_step_init() {
+  CI_STEP="$1"
+  CI_STEP_STARTED="$(now_us)"
+  trap ci_on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# on_exit <function>: run <function> when the step exits, whatever the exit status (last first).
+on_exit() {
+  CI_EXIT_HOOKS+=("$1")
+}
+
+ci_on_exit() {
+  local rc=$? i
+  set +e
+  trap - EXIT INT TERM
+  for ((i = ${#CI_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do
+    "${CI_EXIT_HOOKS[i]}" "$rc"
+  done
+  local elapsed=$(($(now_us) - CI_STEP_STARTED))
+  record_timing "$CI_STEP" total "$elapsed"
+  if ((rc == 0)); then
+    log "step passed in $(seconds "$elapsed") s"
+  else
+    printf '%s [%s %s] FAILED (exit %s) after %s s\n' "$(date -u +%H:%M:%S)" "$CI_STEP" \
+      "${BUILD_ID:-?}" "$rc" "$(seconds "$elapsed")" >&2
+  fi
+  exit "$rc"
+}
+
+# seconds <microseconds>: "12.3"
+seconds() {
+  printf '%d.%d' "$(($1 / 1000000))" "$((($1 % 1000000) / 100000))"
+}
+
+# record_timing <step> <what> <microseconds>: one line of $WORKSPACE/.ci-platform/timings.tsv,
+# "<step> <what> <duration us> <end, epoch us>" (tab-separated), read by tools/pipeline-bench.ts.
+record_timing() {
+  if [[ -n "${STATE_DIR:-}" && -d "$STATE_DIR" ]]; then
+    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(now_us)" >>"$STATE_DIR/timings.tsv" 2>/dev/null || true
+  fi
+}
+
+# timed <what> <command...>: runs the command, records how long it took under <what>.
+timed() {
+  local what="$1" start rc=0
+  shift
+  start="$(now_us)"
+  "$@" || rc=$?
+  record_timing "$CI_STEP" "$what" "$(($(now_us) - start))"
+  return "$rc"
+}
+
+# --- input -------------------------------------------------------------------------------------
+
+# require_env <VAR...>: each must be set and non-empty.
+require_env() {
+  local v
+  for v in "$@"; do
+    [[ -n "${!v:-}" ]] || CI_ERRORS+=("$v is not set")
+  done
+}
+
+is_true() {
+  case "${1:-}" in
+    true | TRUE | True | 1 | yes) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+check_bool() {
+  case "${!1:-}" in
+    "" | true | TRUE | True | 1 | yes | false | FALSE | False | 0 | no) ;;
+    *) CI_ERRORS+=("$1 '${!1}' is not a boolean; use true or false") ;;
+  esac
+}
+
+check_label() {
+  [[ -z "${!1:-}" || "${!1}" =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ ]] ||
+    CI_ERRORS+=("$1 '${!1}' is not a lowercase DNS label (a-z, 0-9, '-'); it names images and containers")
+}
+
+check_port() {
+  local value="$2"
+  [[ "$value" =~ ^[0-9]{1,5}$ ]] && ((value >= 1 && value <= 65535)) ||
+    CI_ERRORS+=("$1 '$value' is not a TCP port (1-65535)")
+}
+
+# check_inputs: validates what is set, then dies listing every problem found (with require_env's).
+check_inputs() {
+  local p
+  check_label SERVICE
+  check_label STACK
+  [[ -z "${BUILD_NUMBER:-}" || "$BUILD_NUMBER" =~ ^[0-9]+$ ]] ||
+    CI_ERRORS+=("BUILD_NUMBER '$BUILD_NUMBER' is not a number (Jenkins sets it; from a terminal pass e.g. BUILD_NUMBER=1)")
+  [[ -z "${APP_HOST_PORT:-}" ]] || check_port APP_HOST_PORT "$APP_HOST_PORT"
+  for p in ${DEV_PORTS:-}; do check_port DEV_PORTS "$p"; done
+  [[ -z "${RESOLVER_IP:-}" || "$RESOLVER_IP" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] ||
+    CI_ERRORS+=("RESOLVER_IP '$RESOLVER_IP' is not an IPv4 address")
+  check_bool PUBLISH
+  check_bool STRIPPED
+  if ((${#CI_ERRORS[@]} > 0)); then
+    printf '%s [%s] ERROR: invalid input (%d problem(s)):\n' "$(date -u +%H:%M:%S)" "$CI_STEP" \
+      "${#CI_ERRORS[@]}" >&2
+    printf '  - %s\n' "${CI_ERRORS[@]}" >&2
+    exit 2
+  fi
+  if [[ -n "${WORKSPACE:-}" ]]; then
+    WORKSPACE="$(mkdir -p "$WORKSPACE" && cd "$WORKSPACE" && pwd)"
+    STATE_DIR="$WORKSPACE/.ci-platform"
+  fi
+  if [[ -n "${SERVICE:-}" && -n "${BUILD_NUMBER:-}" ]]; then
+    BUILD_ID="${SERVICE}-${BUILD_NUMBER}"
+    BUILD_IMAGE="${SERVICE}:${BUILD_NUMBER}"
+  fi
+}
+
+# require_tools <command...>
+require_tools() {
+  local t missing=()
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+  done
+  ((${#missing[@]} == 0)) || die "needs ${missing[*]} on PATH"
+}
+
+# read_revision: GIT_REVISION from the state step 1 wrote.
+read_revision() {
+  local f="$STATE_DIR/revision"
+  [[ -f "$f" ]] || die "no $f: run 01-checkout.sh for this WORKSPACE first"
+  GIT_REVISION="$(<"$f")"
+  [[ "$GIT_REVISION" =~ ^[0-9a-f]{40}$ ]] || die "$f holds '$GIT_REVISION', not a git revision"
+}
+
+# require_image: the image step 2 built for this build, and that it is this revision's.
+require_image() {
+  local revision
+  revision="$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' \
+    "$BUILD_IMAGE" 2>/dev/null)" || die "no image $BUILD_IMAGE: run 02-build.sh for this build first"
+  [[ "$revision" == "$GIT_REVISION" ]] ||
+    die "image $BUILD_IMAGE is revision '$revision', but this build checked out $GIT_REVISION"
+}
+
+# build_image <extra docker build args...>: `docker build` of the revision's committed tree (from
+# `git archive`, so nothing untracked or of this pipeline's state reaches the image) with the
+# service's Dockerfile, bounded by BUILD_TIMEOUT. Build args: BASE_IMAGE, SLIM_BASE_IMAGE when set.
+build_image() {
+  local args=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
+  if [[ -n "${SLIM_BASE_IMAGE:-}" ]]; then args+=(--build-arg "SLIM_BASE_IMAGE=$SLIM_BASE_IMAGE"); fi
+  git -C "$WORKSPACE" archive --format=tar "$GIT_REVISION" |
+    timeout "$BUILD_TIMEOUT" docker build "${args[@]}" \
+      --label "org.opencontainers.image.revision=$GIT_REVISION" \
+      --label "$LABEL.service=$SERVICE" \
+      "$@" -
+}
+
+# --- containers --------------------------------------------------------------------------------
+
+# The name of a container this build starts: <stack>-<service>-<build number>-<role>.
+build_container() {
+  printf '%s-%s-%s' "$STACK" "$BUILD_ID" "$1"
+}
+
+# build_container_args <role>: sets RUN_ARGS to the name, labels and env of a per-build container;
+# every such container is removed by remove_build_containers whatever happens.
+build_container_args() {
+  RUN_ARGS=(
+    --name "$(build_container "$1")"
+    --label "$LABEL.stack=$STACK"
+    --label "$LABEL.service=$SERVICE"
+    --label "$LABEL.build-id=$BUILD_ID"
+    --label "$LABEL.role=$1"
+    --label "$LABEL.ephemeral=true"
+    --env "SERVICE=$SERVICE"
+    --env "BUILD_NUMBER=$BUILD_NUMBER"
+    --env "GIT_REVISION=$GIT_REVISION"
+    --env CI=true
+  )
+}
+
+# Removes every per-build container (and the per-build network) this build started.
+remove_build_containers() {
+  local ids
+  mapfile -t ids < <(timeout 60 docker ps -aq \
+    --filter "label=$LABEL.stack=$STACK" \
+    --filter "label=$LABEL.build-id=$BUILD_ID" \
+    --filter "label=$LABEL.ephemeral=true")
+  if ((${#ids[@]} > 0)); then
+    log "removing ${#ids[@]} container(s) of this build"
+    timeout 60 docker rm --force --volumes "${ids[@]}" >/dev/null || warn "could not remove ${ids[*]}"
+  fi
+  local net
+  net="$(build_container net)"
+  if timeout 30 docker network inspect "$net" >/dev/null 2>&1; then
+    timeout 60 docker network rm "$net" >/dev/null || warn "could not remove network $net"
+  fi
+}
+
+container_state() {
+  docker inspect -f '{{.State.Status}}' "$1" 2>/dev/null || printf 'missing'
+}
+
+container_exists() {
+  docker inspect --type container "$1" >/dev/null 2>&1
+}
+
+# show_logs <container>: its last lines in the build log.
+show_logs() {
+  log "last log lines of $1:"
+  timeout 30 docker logs --tail 40 "$1" 2>&1 | sed 's/^/    | /' || true
+}
+
+# listening_ports <container>: TCP ports listening in the container's network namespace.
+listening_ports() {
+  local _ local_address _r state _rest
+  docker exec "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+    while read -r _ local_address _r state _rest; do
+      if [[ "$state" == 0A ]]; then printf '%d\n' "$((16#${local_address##*:}))"; fi
+    done | sort -un
+}
+
+# wait_listening <container whose namespace> <seconds> <port...>; fails early if it stops running.
+wait_listening() {
+  local container="$1" limit="$2" deadline port missing
+  shift 2
+  deadline=$((SECONDS + limit))
+  while :; do
+    [[ "$(container_state "$container")" == running ]] || return 1
+    local open
+    open="$(listening_ports "$container")"
+    missing=()
+    for port in "$@"; do
+      grep -qx "$port" <<<"$open" || missing+=("$port")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    if ((SECONDS >= deadline)); then
+      warn "ports ${missing[*]} not listening after ${limit} s"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# http_status <host> <port> <path>: the status code of GET, or nothing (bounded to 5 s).
+http_status() {
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" "$2" "$0" "$1" >&3
+    IFS=" " read -r _ code _ <&3 || exit 1
+    printf "%s" "$code"
+  ' "$1" "$2" "$3" 2>/dev/null || true
+}
+
+# wait_healthy <container> <seconds>: GET 127.0.0.1:$APP_HOST_PORT$HEALTH_PATH answers 200.
+wait_healthy() {
+  local container="$1" limit="$2" deadline code=""
+  deadline=$((SECONDS + limit))
+  while :; do
+    if [[ "$(container_state "$container")" != running ]]; then
+      warn "$container is $(container_state "$container"), not running"
+      return 1
+    fi
+    code="$(http_status 127.0.0.1 "$APP_HOST_PORT" "$HEALTH_PATH")"
+    [[ "$code" == 200 ]] && return 0
+    if ((SECONDS >= deadline)); then
+      warn "GET http://127.0.0.1:$APP_HOST_PORT$HEALTH_PATH answered '${code:-nothing}' for ${limit} s"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# run_suite <role> <docker run args...> -- <image> <suite>: one test suite in its own container,
+# bounded by TEST_TIMEOUT; the container is removed by remove_build_containers in any case.
+run_suite() {
+  local role="$1"
+  shift
+  build_container_args "$role"
+  timeout --kill-after=10 "$TEST_TIMEOUT" docker run --rm "${RUN_ARGS[@]}" "$@"
+}
+
+# --- the deployed container and its lease --------------------------------------------------------
+#
+# Step 5 replaces `${STACK}-${SERVICE}`; the container it replaces is kept, stopped, as
+# `${STACK}-${SERVICE}-previous` until step 6's live tests pass (then removed) or fail (then
+# restored). Deploys of one service are serialized by a lease, a file guarded by flock, that step 5
+# takes and step 6 releases, so two builds never interleave deploy and live tests. A lease older
+# than DEPLOY_LEASE_TTL (a build aborted between steps 5 and 6) is taken over, and the deploy it
+# left unverified is rolled back first.
+
+deploy_names() {
+  DEPLOYED="${STACK}-${SERVICE}"
+  PREVIOUS="${STACK}-${SERVICE}-previous"
+  LEASE_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.lease"
+  LOCK_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.lock"
+}
+
+# with_lock <command...>: runs it holding the service's flock (bounded to 60 s).
+with_lock() {
+  mkdir -p "$CI_LOCK_DIR"
+  (
+    flock --wait 60 9 || {
+      warn "could not lock $LOCK_FILE within 60 s"
+      exit 75
+    }
+    "$@"
+  ) 9>>"$LOCK_FILE"
+}
+
+# Prints "taken", "taken-over <holder>" or "busy <holder> <age seconds>".
+try_take_lease() {
+  local holder="" since=0 now
+  now="$(date +%s)"
+  if [[ -f "$LEASE_FILE" ]]; then
+    read -r holder since <"$LEASE_FILE" || true
+  fi
+  if [[ -z "$holder" || "$holder" == "$BUILD_ID" ]]; then
+    printf '%s %s\n' "$BUILD_ID" "$now" >"$LEASE_FILE"
+    echo taken
+  elif ((now - ${since:-0} > DEPLOY_LEASE_TTL)); then
+    printf '%s %s\n' "$BUILD_ID" "$now" >"$LEASE_FILE"
+    echo "taken-over $holder"
+  else
+    echo "busy $holder $((now - since))"
+  fi
+}
+
+release_lease_locked() {
+  local holder="" _since
+  if [[ -f "$LEASE_FILE" ]]; then
+    read -r holder _since <"$LEASE_FILE" || true
+    if [[ "$holder" == "$BUILD_ID" ]]; then
+      rm -f "$LEASE_FILE"
+      record_timing "$CI_STEP" lease-released 0
+      log "released the deploy lease of $DEPLOYED"
+    fi
+  fi
+  return 0
+}
+
+holds_lease_locked() {
+  local holder="" _since
+  [[ -f "$LEASE_FILE" ]] && read -r holder _since <"$LEASE_FILE" && [[ "$holder" == "$BUILD_ID" ]]
+}
+
+# acquire_lease: waits (bounded by DEPLOY_WAIT_TIMEOUT) for the service's deploy lease.
+acquire_lease() {
+  local deadline answer last_note=-100
+  deadline=$((SECONDS + DEPLOY_WAIT_TIMEOUT))
+  while :; do
+    answer="$(with_lock try_take_lease)" || die "could not read the deploy lease $LEASE_FILE"
+    case "$answer" in
+      taken)
+        log "holding the deploy lease of $DEPLOYED"
+        record_timing "$CI_STEP" lease-acquired 0
+        return 0
+        ;;
+      taken-over*)
+        warn "took over the deploy lease of ${answer#taken-over } (older than $DEPLOY_LEASE_TTL s)"
+        record_timing "$CI_STEP" lease-acquired 0
+        return 0
+        ;;
+    esac
+    local holder age
+    read -r _ holder age <<<"$answer"
+    if ((SECONDS >= deadline)); then
+      die "build $holder still deploys $DEPLOYED after $DEPLOY_WAIT_TIMEOUT s (its lease is $age s old)"
+    fi
+    if ((SECONDS - last_note >= 15)); then
+      log "waiting for build $holder to finish deploying and live-testing $DEPLOYED (lease held $age s)"
+      last_note=$SECONDS
+    fi
+    sleep 1
+  done
+}
+
+release_lease() {
+  with_lock release_lease_locked || warn "could not release the deploy lease $LEASE_FILE"
+}
+
+# restore_previous: puts the kept previous container back as the deployed one and waits until it
+# answers its health check. Returns 0 when there was nothing to restore.
+restore_previous() {
+  if container_exists "$DEPLOYED"; then
+    show_logs "$DEPLOYED"
+    log "removing $DEPLOYED ($(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$DEPLOYED" 2>/dev/null))"
+    timeout 60 docker rm --force "$DEPLOYED" >/dev/null
+  fi
+  if ! container_exists "$PREVIOUS"; then
+    log "no previous deployment to restore: $DEPLOYED is not deployed now"
+    return 0
+  fi
+  local build
+  build="$(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$PREVIOUS")"
+  log "restoring the previous deployment ($build)"
+  docker rename "$PREVIOUS" "$DEPLOYED"
+  timeout 60 docker start "$DEPLOYED" >/dev/null
+  if wait_healthy "$DEPLOYED" "$HEALTH_TIMEOUT"; then
+    log "restored: $DEPLOYED ($build) answers $HEALTH_PATH on 127.0.0.1:$APP_HOST_PORT"
+  else
+    warn "the restored $DEPLOYED ($build) does not answer its health check: fix it by hand"
+    return 1
+  fi
+}

@@ -1,0 +1,158 @@
+/**
+ * Jenkins cannot run here, so the install script the program declares for the testing host runs
+ * for real against stand-ins for the system tools (apt, dpkg, systemd, the plugin manager), with
+ * JENKINS_HOME and the systemd directory under a temp dir: proof that it installs once, writes the
+ * rendered files, restarts once, and does nothing when run again.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { SERVICE_CATALOG } from "../../components/catalog/catalog";
+import { commandLine } from "../../components/ci-host/shell";
+import { renderSecretsCommand } from "../../components/jenkins/jenkins-render";
+import type { Evaluation } from "../../tools/plan/evaluate";
+import { run } from "../harness/process";
+import { editedStackConfig, evaluateStack, findResource } from "../mocks";
+
+const scratch = mkdtempSync(join(tmpdir(), "jenkins-install-"));
+const home = join(scratch, "jenkins");
+const systemd = join(scratch, "systemd");
+const bin = join(scratch, "bin");
+const calls = join(scratch, "calls.log");
+
+/** Stand-ins that log each call and keep package and group state in files. */
+function writeStubs(): void {
+  const stub = (name: string, body: string): void => {
+    writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${calls}"\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  stub(
+    "dpkg-query",
+    `for a; do pkg=$a; done; f="${scratch}/pkg-$pkg"; [ -f "$f" ] && cat "$f"; exit 0`,
+  );
+  stub(
+    "apt-get",
+    `for a in "$@"; do case "$a" in jenkins=*) printf '%s' "\${a#jenkins=}" > "${scratch}/pkg-jenkins";; openjdk-*) printf 17 > "${scratch}/pkg-$a";; esac; done`,
+  );
+  stub("apt-mark", "");
+  stub("jenkins-plugin-cli", "");
+  stub("id", `cat "${scratch}/groups" 2>/dev/null || echo jenkins`);
+  stub("usermod", `echo "jenkins docker" > "${scratch}/groups"`);
+  stub("chown", "");
+}
+
+function callsOf(name: string): string[] {
+  return existsSync(calls)
+    ? readFileSync(calls, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith(`${name} `))
+    : [];
+}
+
+describe(
+  "Jenkins install script, run for real with stand-in system tools",
+  { timeout: 60_000 },
+  () => {
+    let plan: Evaluation;
+    let install: string;
+    const restartLog = join(scratch, "restarts");
+    const runInstall = () =>
+      run("sh", ["-c", install], {
+        env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+        timeoutMs: 30_000,
+      });
+
+    beforeAll(async () => {
+      const config = editedStackConfig("testing", (doc) => {
+        doc.config["ci-platform:jenkins"] = {
+          home,
+          systemdDir: systemd,
+          restartCommand: `echo restart >> ${restartLog}`,
+        };
+      });
+      plan = await evaluateStack("testing", config);
+      install = String(
+        findResource(plan, "command:local:Command", "ci-testing-1-jenkins-install").inputs[
+          "create"
+        ],
+      );
+      await run("mkdir", ["-p", bin]);
+      writeStubs();
+    });
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    it("passes shellcheck", async () => {
+      // The command's trigger is the script itself.
+      const [body] = findResource(plan, "command:local:Command", "ci-testing-1-jenkins-install")
+        .inputs["triggers"] as string[];
+      const script = join(scratch, "install.sh");
+      writeFileSync(script, body!);
+      const result = await run("shellcheck", ["-s", "bash", script]);
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    });
+
+    it("installs the pinned packages, writes the rendered files, adds jenkins to docker and restarts once", async () => {
+      const first = await runInstall();
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(
+        callsOf("apt-get").some(
+          (c) => c.includes("jenkins=2.492.3") && c.includes("openjdk-17-jre-headless"),
+        ),
+      ).toBe(true);
+      expect(callsOf("jenkins-plugin-cli")).toHaveLength(1);
+      expect(callsOf("usermod")).toEqual(["usermod -aG docker jenkins"]);
+      expect(readFileSync(restartLog, "utf8")).toBe("restart\n");
+
+      const casc = parse(readFileSync(join(home, "casc_configs/jenkins.yaml"), "utf8")) as {
+        jobs: { script: string }[];
+      };
+      const apps = SERVICE_CATALOG.filter((e) => e.kind === "app")
+        .map((e) => e.name)
+        .sort();
+      expect(apps).toHaveLength(25);
+      expect(casc.jobs[0]!.script.match(/pipelineJob\('[^']+'\)/g)).toEqual(
+        apps.map((a) => `pipelineJob('${a}')`),
+      );
+      expect(readFileSync(join(home, "ci-platform/plugins.txt"), "utf8")).toContain(
+        "configuration-as-code:",
+      );
+      expect(readFileSync(join(systemd, "jenkins.service.d/ci-platform.conf"), "utf8")).toContain(
+        `Environment="CASC_JENKINS_CONFIG=${home}/casc_configs/jenkins.yaml"`,
+      );
+      expect(existsSync(join(home, "ci-platform/pipeline/run-all.sh"))).toBe(true);
+    });
+
+    it("does nothing on a second run with the same configuration", async () => {
+      const before = readFileSync(calls, "utf8");
+      const second = await runInstall();
+      expect(second.code).toBe(0);
+      expect(second.stdout.trim()).toBe("Jenkins is up to date");
+      const added = readFileSync(calls, "utf8").slice(before.length);
+      expect(added).not.toMatch(/^(apt-get|jenkins-plugin-cli|usermod) /m);
+      expect(readFileSync(restartLog, "utf8")).toBe("restart\n");
+    });
+
+    it("places the admin password in a private drop-in, and restarts only when it changes", async () => {
+      const dropIns = join(systemd, "jenkins.service.d");
+      const secretCommand = commandLine(
+        { ADMIN_PASSWORD: "s3cret pass'word" },
+        renderSecretsCommand(dropIns, `echo restart >> ${restartLog}`),
+      );
+      expect((await run("sh", ["-c", secretCommand])).code).toBe(0);
+      const file = join(dropIns, "ci-platform-secrets.conf");
+      expect(readFileSync(file, "utf8")).toBe(
+        `[Service]\nEnvironment="CI_PLATFORM_ADMIN_PASSWORD=s3cret pass'word"\n`,
+      );
+      const { stdout } = await run("stat", ["-c", "%a", file]);
+      expect(stdout.trim()).toBe("600");
+      expect((await run("sh", ["-c", secretCommand])).stdout.trim()).toBe(
+        "Jenkins secrets are up to date",
+      );
+      expect(readFileSync(restartLog, "utf8")).toBe("restart\nrestart\n");
+    });
+  },
+);
