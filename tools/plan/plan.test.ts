@@ -13,7 +13,7 @@ async function plan(...args: string[]): Promise<{ code: number; stdout: string; 
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--stack-trace-limit=1", "--import", "tsx", join(ROOT, "tools/plan/cli.ts"), ...args],
+      ["--stack-trace-limit=0", "--import", "tsx", join(ROOT, "tools/plan/cli.ts"), ...args],
       { cwd: ROOT, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
     );
     return { code: 0, stdout, stderr };
