@@ -5,7 +5,12 @@
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { readFileSync } from "node:fs";
-import { evaluateProgram, type Evaluation, type PlannedResource } from "../tools/plan/evaluate";
+import {
+  evaluateProgram,
+  type EvaluateOptions,
+  type Evaluation,
+  type PlannedResource,
+} from "../tools/plan/evaluate";
 import { readStackFile, stackConfigFromYaml, type StackFileConfig } from "../tools/plan/stack-file";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -40,8 +45,9 @@ export function editedStackConfig(
 export function evaluateStack(
   stack: string,
   config: StackFileConfig = stackConfig(stack),
+  options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  return evaluateProgram(config, stack, () => import("../index"));
+  return evaluateProgram(config, stack, () => import("../index"), options);
 }
 
 /** `type name` lines, sorted: the exact set of resources a stack declares. */

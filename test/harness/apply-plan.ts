@@ -88,13 +88,32 @@ export async function applyContainer(
   return name;
 }
 
+/** Whether `resource` sits below a component of type `componentType`. */
+export function descendsFrom(
+  evaluation: Evaluation,
+  resource: PlannedResource,
+  componentType: string,
+): boolean {
+  const byKey = new Map(evaluation.resources.map((r) => [`${r.type}::${r.name}`, r]));
+  for (let parent = resource.parent; parent !== undefined; parent = byKey.get(parent)?.parent) {
+    if (parent.startsWith(`${componentType}::`)) return true;
+  }
+  return false;
+}
+
+/**
+ * Applies the plan's resources that `include` accepts. Commands run on this machine, so the
+ * default leaves out Jenkins' install (it runs apt; its own test runs it against stand-in tools).
+ */
 export async function applyPlan(
   evaluation: Evaluation,
   dockerd: PrivateDockerd,
+  include: (resource: PlannedResource) => boolean = (r) =>
+    !descendsFrom(evaluation, r, "ciplatform:jenkins:JenkinsHost"),
 ): Promise<AppliedPlan> {
   const applied: AppliedPlan = { containers: [], networks: [], volumes: [], commands: [] };
   for (const resource of evaluation.resources) {
-    if (STRUCTURAL(resource.type)) continue;
+    if (STRUCTURAL(resource.type) || !include(resource)) continue;
     switch (resource.type) {
       case "docker:index/network:Network":
         await dockerd.dockerOk(networkCreateArgs(resource.inputs));

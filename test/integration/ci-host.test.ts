@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Evaluation } from "../../tools/plan/evaluate";
-import { applyContainer, applyPlan, rerunCommand, type AppliedPlan } from "../harness/apply-plan";
+import {
+  applyContainer,
+  applyPlan,
+  descendsFrom,
+  rerunCommand,
+  type AppliedPlan,
+} from "../harness/apply-plan";
 import { buildDnsmasqImage, buildStubServiceImage, stubBody } from "../harness/images";
 import { waitFor } from "../harness/process";
 import { useDockerd } from "../harness/use-dockerd";
@@ -55,7 +61,11 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
       );
     });
     plan = await evaluateStack("testing", config);
+    // By default Jenkins' install is left out: it has its own test with stand-in tools.
     applied = await applyPlan(plan, engine);
+    expect(
+      plan.resources.some((r) => descendsFrom(plan, r, "ciplatform:jenkins:JenkinsHost")),
+    ).toBe(true);
     nodes = plan.resources
       .filter(
         (r) =>

@@ -46,6 +46,17 @@ export function maskSecrets(value: unknown): unknown {
   return value;
 }
 
+/** Unwraps secret-wrapped values, for tests that must apply them. */
+function revealSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (record[SECRET_SIG] === SECRET_SIG_VALUE) return revealSecrets(record["value"]);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
+}
+
 /** Plausible provider-computed outputs, so dependent inputs resolve to readable values. */
 function computedState(
   type: string,
@@ -107,11 +118,21 @@ function decodeProviderInputs(
  * Evaluates the program for one stack's config. `loadProgram` imports the program's entry module;
  * it must be a fresh module instance (one evaluation per process or test file).
  */
+export interface EvaluateOptions {
+  /**
+   * Keep secret values in the recorded inputs instead of masking them: only for tests that apply
+   * the declared resources to a test engine. @default false
+   */
+  readonly revealSecrets?: boolean;
+}
+
 export async function evaluateProgram(
   stackConfig: StackFileConfig,
   stack: string,
   loadProgram: () => Promise<Record<string, unknown>>,
+  options: EvaluateOptions = {},
 ): Promise<Evaluation> {
+  const mask = options.revealSecrets ? revealSecrets : maskSecrets;
   const inputsByKey = new Map<string, Record<string, unknown>>();
   const providerByKey = new Map<string, string>();
   await pulumi.runtime.setMocks(
@@ -171,9 +192,10 @@ export async function evaluateProgram(
       protect: identity.get(resource)?.protect ?? false,
       retainOnDelete: opts.retainOnDelete ?? false,
       deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace ?? false,
-      inputs: maskSecrets(
-        decodeProviderInputs(type, inputsByKey.get(key(type, name)) ?? {}),
-      ) as Record<string, unknown>,
+      inputs: mask(decodeProviderInputs(type, inputsByKey.get(key(type, name)) ?? {})) as Record<
+        string,
+        unknown
+      >,
     };
   });
   return { project: stackConfig.project, stack, resources, outputs: await resolveOutputs(exports) };

@@ -98,7 +98,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`registry:prune: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`registry:prune: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
