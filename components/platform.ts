@@ -188,6 +188,7 @@ function buildAws(
         registryUser: settings.registryUser,
         registryPassword: required(secrets.registryPullPassword, "registryPullPassword"),
         regionDomain: config.regionDomain,
+        appEnv: config.stack,
       },
       opts,
     );

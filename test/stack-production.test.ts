@@ -129,6 +129,7 @@ describe("production stack under mocks, with Pulumi.production.yaml", () => {
       image: "registry.example.com:5443/api:1.4.2@sha256:mock",
       ports: [{ external: 5060, internal: 5000, ip: "0.0.0.0", protocol: "tcp" }],
       dnsSearches: ["us-east-1.example.com"],
+      envs: ["APP_ENV=production"],
       restart: "unless-stopped",
     });
     expect(api.provider).toBe("prod-app-us-east-1b-2-docker");

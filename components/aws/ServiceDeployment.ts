@@ -17,6 +17,8 @@ export interface ServiceDeploymentArgs {
   readonly registryPassword: pulumi.Input<string>;
   /** `<region>.<domain>`: plain names resolve as on the CI hosts. */
   readonly regionDomain: string;
+  /** The stack: every app reads environment specifics from APP_ENV, like NODE_ENV. */
+  readonly appEnv: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
               protocol: "tcp",
             },
           ],
+          envs: [`APP_ENV=${args.appEnv}`],
           dnsSearches: [args.regionDomain],
           labels: [
             { label: "ci-platform.service", value: app.name },
