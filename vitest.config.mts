@@ -6,9 +6,24 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["components/**/*.test.ts", "tools/**/*.test.ts", "test/*.test.ts"],
+          exclude: ["**/*.cli.test.ts", "**/node_modules/**"],
+          include: [
+            "components/**/*.test.ts",
+            "tools/**/*.test.ts",
+            "policy/**/*.test.ts",
+            "test/*.test.ts",
+          ],
           environment: "node",
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The command-line tools run end to end as child processes: seconds each.
+          name: "cli",
+          include: ["tools/**/*.cli.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
         },
       },
       {

@@ -79,6 +79,7 @@ function buildCiHosts(
         registry: config.registry,
         adminPassword: required(secrets.jenkinsAdminPassword, "jenkinsAdminPassword"),
         registryPassword: secrets.jenkinsRegistryPassword,
+        provider: ciHost.provider,
       },
       { parent: ciHost },
     );

@@ -29,6 +29,7 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         `ciplatform:ci-host:HostPreparation ${host}-prep`,
         `ciplatform:jenkins:JenkinsHost ${host}-jenkins`,
         `command:local:Command ${host}-jenkins-install`,
+        `docker:index/image:Image ${host}-jenkins-networkholder`,
         `command:local:Command ${host}-jenkins-secrets`,
         `command:local:Command ${host}-prep-daemon-json`,
         `ciplatform:ci-host:HostImages ${host}-images`,

@@ -1,4 +1,5 @@
 import type * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_APP_BASE_IMAGE, type DatastoreEntry } from "../catalog/catalog";
 import { containerName } from "../ci-host/ci-host-render";
@@ -29,7 +30,12 @@ export interface JenkinsHostArgs {
   readonly adminPassword: pulumi.Input<string>;
   /** Password of `jenkins.registryUser`, when builds publish. */
   readonly registryPassword?: pulumi.Input<string> | undefined;
+  /** The CI host's Docker engine, which builds the pipeline's helper image. */
+  readonly provider: docker.Provider;
 }
+
+/** The integration tests' network holder, built on each CI host from this repository. */
+export const NETWORKHOLDER_IMAGE = "ci-platform/networkholder:1";
 
 /**
  * Jenkins on a CI host, installed and configured by two idempotent commands: one with everything
@@ -53,7 +59,18 @@ export class JenkinsHost extends pulumi.ComponentResource {
       searchDomain: args.regionDomain,
       registry: args.registry?.address,
       registryCertDir: args.registry ? `/etc/docker/certs.d/${args.registry.address}` : undefined,
+      networkholderImage: NETWORKHOLDER_IMAGE,
     };
+    // Relative to the project root, where Pulumi runs the program: plans stay machine-independent.
+    new docker.Image(
+      `${name}-networkholder`,
+      {
+        imageName: NETWORKHOLDER_IMAGE,
+        build: { context: "components/jenkins/networkholder", platform: "linux/amd64" },
+        skipPush: true,
+      },
+      { parent: this, provider: args.provider },
+    );
     const jobs = [...args.apps]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((app) => ({
@@ -66,6 +83,7 @@ export class JenkinsHost extends pulumi.ComponentResource {
             appHostPort: app.hostPort,
             devPorts: app.dependsOn.map((d) => datastorePort.get(d)!).sort((a, b) => a - b),
             baseImage: app.baseImage ?? DEFAULT_APP_BASE_IMAGE,
+            memory: `${app.memoryMb}m`,
           },
           settings,
         ),

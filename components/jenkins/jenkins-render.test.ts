@@ -16,6 +16,7 @@ const job = {
   appHostPort: 5060,
   devPorts: [6379, 27017],
   baseImage: "node:20-bookworm-slim",
+  memory: "256m",
 };
 const settings = {
   stack: "staging",
@@ -25,6 +26,7 @@ const settings = {
   searchDomain: "us-east-1.example.com",
   registry: "registry.example.com:5443",
   registryCertDir: "/etc/docker/certs.d/registry.example.com:5443",
+  networkholderImage: "ci-platform/networkholder:1",
 };
 
 describe("renderPluginsFile", () => {
@@ -57,6 +59,8 @@ describe("renderJenkinsfile", () => {
       "SEARCH_DOMAIN = 'us-east-1.example.com'",
       "PUBLISH = 'true'",
       "REGISTRY = 'registry.example.com:5443'",
+      "APP_MEMORY = '256m'",
+      "NETWORKHOLDER_IMAGE = 'ci-platform/networkholder:1'",
     ]) {
       expect(text).toContain(line);
     }

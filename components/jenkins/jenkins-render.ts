@@ -45,6 +45,8 @@ export interface PipelineJob {
   /** Host ports of the dev-minimal datastores the service depends on, which redir forwards. */
   readonly devPorts: readonly number[];
   readonly baseImage: string;
+  /** The deployed container's memory limit, such as `256m`. */
+  readonly memory: string;
 }
 
 export interface PipelineSettings {
@@ -57,6 +59,8 @@ export interface PipelineSettings {
   readonly registry: string | undefined;
   /** Where the engine trusts the registry's CA. */
   readonly registryCertDir: string | undefined;
+  /** Image of the integration tests' network holder (redir). */
+  readonly networkholderImage: string;
 }
 
 /** Escapes a value for a single-quoted Groovy string. */
@@ -83,6 +87,8 @@ export function renderJenkinsfile(job: PipelineJob, settings: PipelineSettings):
     ["APP_HOST_PORT", String(job.appHostPort)],
     ["DEV_PORTS", job.devPorts.join(" ")],
     ["BASE_IMAGE", job.baseImage],
+    ["APP_MEMORY", job.memory],
+    ["NETWORKHOLDER_IMAGE", settings.networkholderImage],
     ["STACK", settings.stack],
     ["BACKEND_NETWORK", settings.backendNetwork],
     ["RESOLVER_IP", settings.resolverIp],

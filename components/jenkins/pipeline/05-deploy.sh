@@ -35,13 +35,13 @@ acquire_lease
 phase=leased
 if container_exists "$PREVIOUS"; then
   # Only a build that stopped between deploy and live tests leaves one: its deploy is unverified.
-  warn "$PREVIOUS exists: the deploy of $(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$DEPLOYED" 2>/dev/null || echo '?') was never live-tested; rolling it back first"
+  warn "$PREVIOUS exists: the deploy of $(build_of "$DEPLOYED") was never live-tested; rolling it back first"
   restore_previous || die "could not restore $PREVIOUS"
 fi
 
 phase=replacing
 if container_exists "$DEPLOYED"; then
-  log "keeping $DEPLOYED ($(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$DEPLOYED")) as $PREVIOUS, stopped"
+  log "keeping $DEPLOYED ($(build_of "$DEPLOYED")) as $PREVIOUS, stopped"
   docker rename "$DEPLOYED" "$PREVIOUS"
   timeout 60 docker stop --time 10 "$PREVIOUS" >/dev/null
 else
@@ -56,6 +56,7 @@ run_args=(
   --label "$LABEL.build-id=$BUILD_ID"
   --label "$LABEL.git-revision=$GIT_REVISION"
   --label "$LABEL.role=deployed"
+  --env "APP_ENV=$STACK"
   --env "SERVICE=$SERVICE"
   --env "BUILD_NUMBER=$BUILD_NUMBER"
   --env "GIT_REVISION=$GIT_REVISION"

@@ -28,23 +28,23 @@ on_live_exit() {
 }
 on_exit on_live_exit
 
-deployed_build="$(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$DEPLOYED" 2>/dev/null || true)"
+deployed_build="$(build_of "$DEPLOYED")"
 [[ "$deployed_build" == "$BUILD_ID" ]] ||
-  die "$DEPLOYED runs build '${deployed_build:-nothing}', not $BUILD_ID: run 05-deploy.sh first"
+  die "$DEPLOYED runs build '$deployed_build', not $BUILD_ID: run 05-deploy.sh first"
 outcome=testing
 
 log "live tests: ci-test live against http://127.0.0.1:$APP_HOST_PORT ($DEPLOYED)"
 if timed service-live run_suite live --network host \
   --env "BASE_URL=http://127.0.0.1:$APP_HOST_PORT" "$BUILD_IMAGE" ci-test live; then
-  if container_exists "$PREVIOUS"; then
-    log "removing $PREVIOUS ($(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$PREVIOUS"))"
-    timeout 60 docker rm --force "$PREVIOUS" >/dev/null
-  fi
   outcome=passed
+  if container_exists "$PREVIOUS"; then
+    log "removing $PREVIOUS ($(build_of "$PREVIOUS"))"
+    timeout 60 docker rm --force "$PREVIOUS" >/dev/null || warn "could not remove $PREVIOUS"
+  fi
   log "$DEPLOYED runs $BUILD_ID ($GIT_REVISION)"
 else
   outcome=failed
   warn "live tests failed: rolling back"
-  restore_previous || warn "rollback failed"
-  die "live tests failed; $DEPLOYED was rolled back"
+  restore_previous || die "live tests failed, and so did the rollback: fix $DEPLOYED by hand"
+  die "live tests failed; the previous deployment is back"
 fi

@@ -50,7 +50,7 @@ skopeo_copy() { timeout "$PUSH_TIMEOUT" skopeo --insecure-policy copy --quiet --
 publish() {
   local image="$1" tag="$2" alias="$3" target="$REGISTRY/$SERVICE"
   log "pushing $image as $target:$tag and :$alias"
-  docker save --output "$tmp/image.tar" "$image"
+  docker save --output "$tmp/image.tar" "$image" || die "docker save $image failed"
   skopeo_copy "${dest[@]}" --digestfile "$tmp/digest" "docker-archive:$tmp/image.tar" \
     "docker://$target:$tag" || die "pushing $target:$tag failed"
   rm -f "$tmp/image.tar"

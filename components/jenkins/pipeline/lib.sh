@@ -29,7 +29,8 @@ fi
 : "${PUSH_TIMEOUT:=1800}"         # one skopeo copy
 : "${HEALTH_PATH:=/health}"
 : "${NETWORKHOLDER_IMAGE:=ci-platform/networkholder:1}"
-: "${CI_LOCK_DIR:=${TMPDIR:-/tmp}/ci-platform-locks}"
+# Shared by every build on the host (not per-user TMPDIR): the deploy leases live here.
+: "${CI_LOCK_DIR:=/tmp/ci-platform-locks}"
 
 # The port every application service listens on inside its container.
 readonly APP_PORT=5000
@@ -154,7 +155,7 @@ check_label() {
 
 check_port() {
   local value="$2"
-  [[ "$value" =~ ^[0-9]{1,5}$ ]] && ((value >= 1 && value <= 65535)) ||
+  [[ "$value" =~ ^[0-9]{1,5}$ ]] && ((10#$value >= 1 && 10#$value <= 65535)) ||
     CI_ERRORS+=("$1 '$value' is not a TCP port (1-65535)")
 }
 
@@ -220,7 +221,7 @@ build_image() {
   local args=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
   if [[ -n "${SLIM_BASE_IMAGE:-}" ]]; then args+=(--build-arg "SLIM_BASE_IMAGE=$SLIM_BASE_IMAGE"); fi
   git -C "$WORKSPACE" archive --format=tar "$GIT_REVISION" |
-    timeout "$BUILD_TIMEOUT" docker build "${args[@]}" \
+    timeout "$BUILD_TIMEOUT" docker build --force-rm "${args[@]}" \
       --label "org.opencontainers.image.revision=$GIT_REVISION" \
       --label "$LABEL.service=$SERVICE" \
       "$@" -
@@ -272,6 +273,11 @@ container_state() {
   docker inspect -f '{{.State.Status}}' "$1" 2>/dev/null || printf 'missing'
 }
 
+# build_of <container>: the build id a container was started by ("?" when unknown).
+build_of() {
+  docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$1" 2>/dev/null || printf '?'
+}
+
 container_exists() {
   docker inspect --type container "$1" >/dev/null 2>&1
 }
@@ -285,7 +291,7 @@ show_logs() {
 # listening_ports <container>: TCP ports listening in the container's network namespace.
 listening_ports() {
   local _ local_address _r state _rest
-  docker exec "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+  { docker exec "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null || true; } |
     while read -r _ local_address _r state _rest; do
       if [[ "$state" == 0A ]]; then printf '%d\n' "$((16#${local_address##*:}))"; fi
     done | sort -un
@@ -328,9 +334,13 @@ http_status() {
 wait_healthy() {
   local container="$1" limit="$2" deadline code=""
   deadline=$((SECONDS + limit))
+  local state restarts
   while :; do
-    if [[ "$(container_state "$container")" != running ]]; then
-      warn "$container is $(container_state "$container"), not running"
+    # A container that exited, even if its restart policy brought it back, has failed.
+    read -r state restarts < <(docker inspect -f '{{.State.Status}} {{.RestartCount}}' \
+      "$container" 2>/dev/null || echo missing 0)
+    if [[ "$state" != running || "$restarts" != 0 ]]; then
+      warn "$container stopped: it is $state and was restarted $restarts time(s)"
       return 1
     fi
     code="$(http_status 127.0.0.1 "$APP_HOST_PORT" "$HEALTH_PATH")"
@@ -343,7 +353,7 @@ wait_healthy() {
   done
 }
 
-# run_suite <role> <docker run args...> -- <image> <suite>: one test suite in its own container,
+# run_suite <role> <docker run args..., image, command...>: one test suite in its own container,
 # bounded by TEST_TIMEOUT; the container is removed by remove_build_containers in any case.
 run_suite() {
   local role="$1"
@@ -387,10 +397,11 @@ try_take_lease() {
   if [[ -f "$LEASE_FILE" ]]; then
     read -r holder since <"$LEASE_FILE" || true
   fi
+  [[ "$since" =~ ^[0-9]+$ ]] || since=0
   if [[ -z "$holder" || "$holder" == "$BUILD_ID" ]]; then
     printf '%s %s\n' "$BUILD_ID" "$now" >"$LEASE_FILE"
     echo taken
-  elif ((now - ${since:-0} > DEPLOY_LEASE_TTL)); then
+  elif ((now - since > DEPLOY_LEASE_TTL)); then
     printf '%s %s\n' "$BUILD_ID" "$now" >"$LEASE_FILE"
     echo "taken-over $holder"
   else
@@ -456,7 +467,7 @@ release_lease() {
 restore_previous() {
   if container_exists "$DEPLOYED"; then
     show_logs "$DEPLOYED"
-    log "removing $DEPLOYED ($(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$DEPLOYED" 2>/dev/null))"
+    log "removing $DEPLOYED ($(build_of "$DEPLOYED"))"
     timeout 60 docker rm --force "$DEPLOYED" >/dev/null
   fi
   if ! container_exists "$PREVIOUS"; then
@@ -464,7 +475,7 @@ restore_previous() {
     return 0
   fi
   local build
-  build="$(docker inspect -f "{{index .Config.Labels \"$LABEL.build-id\"}}" "$PREVIOUS")"
+  build="$(build_of "$PREVIOUS")"
   log "restoring the previous deployment ($build)"
   docker rename "$PREVIOUS" "$DEPLOYED"
   timeout 60 docker start "$DEPLOYED" >/dev/null

@@ -1,0 +1,340 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkResources,
+  imageReferenceProblem,
+  isSecretName,
+  RULES,
+  T,
+  type PolicyResource,
+} from "./rules";
+
+const res = (
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  protect = false,
+): PolicyResource => ({ type, name, inputs, protect });
+
+/** A container that complies with every rule. */
+const goodContainer = (inputs: Record<string, unknown> = {}): PolicyResource =>
+  res(T.container, "api", {
+    image: "registry.example.com:5443/api:1.4.2@sha256:0a1b",
+    restart: "unless-stopped",
+    memory: 268435456,
+    logDriver: "json-file",
+    logOpts: { "max-size": "10m", "max-file": "3" },
+    privileged: false,
+    ...inputs,
+  });
+
+const goodInstance = (inputs: Record<string, unknown> = {}): PolicyResource =>
+  res(T.instance, "app-1", {
+    metadataOptions: { httpTokens: "required" },
+    rootBlockDevice: { encrypted: true, volumeSize: 60 },
+    ...inputs,
+  });
+
+const goodTemplate = (inputs: Record<string, unknown> = {}): PolicyResource =>
+  res(T.launchTemplate, "app", {
+    metadataOptions: { httpTokens: "required" },
+    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true" } }],
+    ...inputs,
+  });
+
+const ingress = (name: string, inputs: Record<string, unknown>): PolicyResource =>
+  res(T.ingressRule, name, { ipProtocol: "tcp", securityGroupId: "sg-1", ...inputs });
+
+/** Messages of `rule` for `resource`, as `checkResources` reports them. */
+function messages(rule: string, resource: PolicyResource): string[] {
+  return checkResources([resource])
+    .filter((v) => v.rule === rule)
+    .map((v) => v.message);
+}
+
+describe.each<{
+  rule: string;
+  passing: PolicyResource[];
+  failing: [PolicyResource, string[]][];
+}>([
+  {
+    rule: "stateful-resources-protected",
+    passing: [
+      res(T.dockerVolume, "data", { name: "data" }, true),
+      res(T.zone, "zone", { name: "us-east-1.example.com" }, true),
+      res(T.ebsVolume, "disk", { encrypted: true }, true),
+    ],
+    failing: [
+      [
+        res(T.dockerVolume, "data", { name: "data" }),
+        [
+          "holds data but is not protected; declare it with { protect: true, retainOnDelete: true }",
+        ],
+      ],
+      [
+        res(T.zone, "zone", { name: "x" }),
+        [
+          "holds data but is not protected; declare it with { protect: true, retainOnDelete: true }",
+        ],
+      ],
+      [
+        res(T.ebsVolume, "disk", { encrypted: true }),
+        [
+          "holds data but is not protected; declare it with { protect: true, retainOnDelete: true }",
+        ],
+      ],
+    ],
+  },
+  {
+    rule: "no-privileged-containers",
+    passing: [goodContainer(), goodContainer({ privileged: undefined })],
+    failing: [
+      [
+        goodContainer({ privileged: true }),
+        ["runs privileged; remove privileged and add only the capabilities it needs"],
+      ],
+    ],
+  },
+  {
+    rule: "containers-restart-memory-log-rotation",
+    passing: [
+      goodContainer(),
+      goodContainer({ restart: "on-failure" }),
+      goodContainer({ logDriver: "none", logOpts: undefined }),
+      // One-shot containers neither restart nor keep logs for long.
+      res(T.container, "migrate", { image: "m:1", rm: true }),
+      res(T.container, "seed", { image: "s:1", attach: true }),
+    ],
+    failing: [
+      [
+        goodContainer({ restart: "no", memory: 0, logOpts: { "max-size": "10m" } }),
+        [
+          'restart is "no"; set it to "unless-stopped"',
+          "memory is 0; set a limit in bytes",
+          'logOpts has no max-file; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}',
+        ],
+      ],
+      [
+        res(T.container, "bare", { image: "x:1" }),
+        [
+          'restart is not set; set it to "unless-stopped"',
+          "memory is not set; set a limit in bytes",
+          'logOpts has no max-size or max-file; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}',
+        ],
+      ],
+    ],
+  },
+  {
+    rule: "images-pinned",
+    passing: [
+      goodContainer({ image: "mongo:7.0" }),
+      goodContainer({ image: "mongo@sha256:abc123" }),
+      goodContainer({ image: "mongo:latest@sha256:abc123" }),
+      res(T.remoteImage, "img", { name: "registry.example.com:5443/api:1.4.2" }),
+    ],
+    failing: [
+      [
+        goodContainer({ image: "mongo:latest" }),
+        ['image "mongo:latest" is on latest; pin a version tag or a digest'],
+      ],
+      [
+        res(T.remoteImage, "img", { name: "registry.example.com:5443/api" }),
+        [
+          'name "registry.example.com:5443/api" has no tag, so it pulls latest; pin a version tag or a digest',
+        ],
+      ],
+    ],
+  },
+  {
+    rule: "instances-imdsv2-encrypted",
+    passing: [
+      goodInstance(),
+      goodInstance({ ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true }] }),
+      goodTemplate(),
+      res(T.ebsVolume, "disk", { encrypted: true }, true),
+    ],
+    failing: [
+      [
+        goodInstance({
+          metadataOptions: { httpTokens: "optional" },
+          rootBlockDevice: { volumeSize: 60 },
+          ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }],
+        }),
+        [
+          'metadataOptions.httpTokens is "optional"; set "required" (IMDSv2 only)',
+          "rootBlockDevice.encrypted is not set; set true",
+          "ebsBlockDevices[0].encrypted is false; set true",
+        ],
+      ],
+      [
+        goodTemplate({
+          metadataOptions: undefined,
+          blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "false" } }],
+        }),
+        [
+          'metadataOptions.httpTokens is not set; set "required" (IMDSv2 only)',
+          'blockDeviceMappings[0].ebs.encrypted is "false"; set "true"',
+        ],
+      ],
+      [
+        goodTemplate({ blockDeviceMappings: undefined }),
+        [
+          "blockDeviceMappings declares no EBS volume, so the root volume is the AMI's unencrypted default; map the root device with ebs.encrypted true",
+        ],
+      ],
+      [res(T.ebsVolume, "disk", {}, true), ["encrypted is not set; set true"]],
+    ],
+  },
+  {
+    rule: "no-world-ingress-except-lb",
+    passing: [
+      ingress("web-lb-443", { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }),
+      ingress("web-lb", { cidrIpv6: "::/0", fromPort: 80, toPort: 80 }),
+      ingress("hosts-ssh", { cidrIpv4: "10.255.0.0/24", fromPort: 22, toPort: 22 }),
+      res(T.securityGroup, "web-lb", {
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+      }),
+      res(T.securityGroupRule, "hosts-egress", {
+        type: "egress",
+        protocol: "-1",
+        fromPort: 0,
+        toPort: 0,
+        cidrBlocks: ["0.0.0.0/0"],
+      }),
+    ],
+    failing: [
+      [
+        ingress("hosts-ssh", { cidrIpv4: "0.0.0.0/0", fromPort: 22, toPort: 22 }),
+        [
+          'the rule allows 0.0.0.0/0 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        ingress("web-lb-admin", { cidrIpv4: "0.0.0.0/0", fromPort: 8080, toPort: 8080 }),
+        [
+          'the rule allows 0.0.0.0/0 on "tcp" ports 8080-8080; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        ingress("web-lb-all", { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }),
+        [
+          'the rule allows 0.0.0.0/0 on "-1" ports not set-not set; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        res(T.securityGroup, "hosts", {
+          ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }],
+        }),
+        [
+          'ingress[0] allows ::/0 on "tcp" ports 443-443; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        res(T.securityGroupRule, "db-open", {
+          type: "ingress",
+          protocol: "tcp",
+          fromPort: 5432,
+          toPort: 5432,
+          cidrBlocks: ["0.0.0.0/0"],
+        }),
+        [
+          'the rule allows 0.0.0.0/0 on "tcp" ports 5432-5432; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+    ],
+  },
+  {
+    rule: "secrets-not-plain",
+    passing: [
+      goodContainer({ envs: "[secret]" }),
+      goodContainer({ envs: ["LOG_LEVEL=info", "[secret]"] }),
+      res("command:local:Command", "c", { environment: { ADMIN_PASSWORD: "[secret]" } }),
+      res("pulumi:providers:aws", "aws", { skipCredentialsValidation: "false" }),
+      res("x:y:Z", "cert", { tlsCert: "-----BEGIN CERTIFICATE-----\nMIIB\n" }),
+      goodInstance(),
+    ],
+    failing: [
+      [
+        goodContainer({ envs: ["LOG_LEVEL=info", "REGISTRY_HTTP_SECRET=abc"] }),
+        ["inputs.envs[1] sets REGISTRY_HTTP_SECRET in plain text; pass the whole list as a secret"],
+      ],
+      [
+        res("command:local:Command", "c", { environment: { ADMIN_PASSWORD: "hunter2" } }),
+        [
+          "inputs.environment.ADMIN_PASSWORD looks secret but is plain text; pass it as a secret (pulumi.secret, config.requireSecret)",
+        ],
+      ],
+      [
+        res("x:y:Z", "key", { content: "-----BEGIN EC PRIVATE KEY-----\nMHc\n" }),
+        ["inputs.content holds a private key in plain text; pass it as a secret"],
+      ],
+      [
+        res("pulumi:providers:docker", "d", {
+          registryAuth: [{ address: "r:5443", username: "ci", password: "pw" }],
+        }),
+        [
+          "inputs.registryAuth[0].password looks secret but is plain text; pass it as a secret (pulumi.secret, config.requireSecret)",
+        ],
+      ],
+    ],
+  },
+])("rule $rule", ({ rule, passing, failing }) => {
+  it("is a known rule", () => {
+    expect(RULES.map((r) => r.name)).toContain(rule);
+  });
+
+  it.each(passing.map((r) => [`${r.type} ${r.name}`, r] as const))("passes %s", (_, r) => {
+    expect(messages(rule, r)).toEqual([]);
+  });
+
+  it.each(failing.map(([r, m]) => [`${r.type} ${r.name}`, r, m] as const))(
+    "fails %s",
+    (_, r, expected) => {
+      expect(messages(rule, r)).toEqual(expected);
+    },
+  );
+});
+
+describe("helpers", () => {
+  it.each([
+    ["mongo:7.0", undefined],
+    ["registry.example.com:5443/team/api:1.4.2", undefined],
+    [
+      "registry.example.com:5443/team/api",
+      '"registry.example.com:5443/team/api" has no tag, so it pulls latest',
+    ],
+    ["api", '"api" has no tag, so it pulls latest'],
+    ["api:latest", '"api:latest" is on latest'],
+    ["api@sha256:0a1b2c", undefined],
+  ])("image %s", (ref, problem) => {
+    expect(imageReferenceProblem(ref)).toBe(problem);
+  });
+
+  it.each([
+    ["jenkinsAdminPassword", true],
+    ["REGISTRY_HTTP_SECRET", true],
+    ["REGISTRY_TLS_KEY", true],
+    ["privateKey", true],
+    ["sshPrivateKeyPem", true],
+    ["apiToken", true],
+    ["registryHtpasswd", true],
+    ["httpTokens", false],
+    ["passwordFile", false],
+    ["skipCredentialsValidation", false],
+    ["keyName", false],
+    ["kmsKeyId", false],
+    ["keepTags", false],
+  ])("secret name %s is %s", (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
+  });
+
+  it("names a rule for every violation and reports resources in order", () => {
+    const violations = checkResources([
+      goodContainer({ privileged: true }),
+      res(T.dockerVolume, "data", {}),
+    ]);
+    expect(violations.map((v) => `${v.rule} ${v.name}`)).toEqual([
+      "no-privileged-containers api",
+      "stateful-resources-protected data",
+    ]);
+  });
+});

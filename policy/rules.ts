@@ -1,0 +1,428 @@
+/**
+ * The platform's policy rules: pure checks of one planned resource ({type, name, inputs, protect})
+ * that return what is wrong with it. The same rules run over the offline plan
+ * (`npm run policy`, where secrets are the string "[secret]") and, through `policy/index.ts`,
+ * as a Pulumi policy pack during `pulumi preview --policy-pack policy`.
+ */
+
+/** A resource as the offline plan (and, for the rules it can run, the policy pack) sees it. */
+export interface PolicyResource {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs; in the offline plan a secret is the string "[secret]". */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly protect: boolean;
+}
+
+export interface PolicyRule {
+  /** Policy name: lower-case words joined by hyphens. */
+  readonly name: string;
+  readonly description: string;
+  /** Resource types the rule looks at. @default every type */
+  readonly types?: readonly string[];
+  /**
+   * Whether the rule tells secrets from plain values by the "[secret]" mask: only the offline plan
+   * has it (the policy SDK hands policies secret values unwrapped).
+   */
+  readonly needsSecretMask?: boolean;
+  /** What is wrong with `resource`, one message each; empty when it complies. */
+  readonly check: (resource: PolicyResource) => string[];
+}
+
+export interface Violation {
+  readonly rule: string;
+  readonly type: string;
+  readonly name: string;
+  readonly message: string;
+}
+
+export const SECRET_MASK = "[secret]";
+
+export const T = {
+  container: "docker:index/container:Container",
+  remoteImage: "docker:index/remoteImage:RemoteImage",
+  dockerVolume: "docker:index/volume:Volume",
+  zone: "aws:route53/zone:Zone",
+  ebsVolume: "aws:ebs/volume:Volume",
+  instance: "aws:ec2/instance:Instance",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+} as const;
+
+const show = (value: unknown): string => (value === undefined ? "not set" : JSON.stringify(value));
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** (a) Stateful resources: what a user stored must survive an `up` that would replace or drop them. */
+const statefulProtected: PolicyRule = {
+  name: "stateful-resources-protected",
+  description:
+    "Docker volumes, Route 53 zones and EBS volumes hold data: they must be protected (protect: true, ideally with retainOnDelete: true).",
+  types: [T.dockerVolume, T.zone, T.ebsVolume],
+  check: (r) =>
+    r.protect
+      ? []
+      : [
+          "holds data but is not protected; declare it with { protect: true, retainOnDelete: true }",
+        ],
+};
+
+/** (b) No privileged container. */
+const noPrivileged: PolicyRule = {
+  name: "no-privileged-containers",
+  description: "No container runs privileged; grant single capabilities instead.",
+  types: [T.container],
+  check: (r) =>
+    r.inputs["privileged"] === true
+      ? ["runs privileged; remove privileged and add only the capabilities it needs"]
+      : [],
+};
+
+/** Restart policies that bring a long-running container back. */
+const RESTART_POLICIES = ["always", "unless-stopped", "on-failure"];
+
+/**
+ * (c) Every long-running container (all but one-shot ones: `attach: true` or `rm: true`) restarts,
+ * has a memory limit and rotates its logs (`logOpts` max-size and max-file; a container with
+ * `logDriver: "none"` keeps no logs and needs no rotation).
+ */
+const containerLimits: PolicyRule = {
+  name: "containers-restart-memory-log-rotation",
+  description:
+    "Long-running containers restart (not 'no'), have a memory limit > 0 and rotate logs (logOpts max-size and max-file).",
+  types: [T.container],
+  check: (r) => {
+    const i = r.inputs;
+    if (i["attach"] === true || i["rm"] === true) return [];
+    const problems: string[] = [];
+    if (typeof i["restart"] !== "string" || !RESTART_POLICIES.includes(i["restart"])) {
+      problems.push(`restart is ${show(i["restart"])}; set it to "unless-stopped"`);
+    }
+    if (typeof i["memory"] !== "number" || !(i["memory"] > 0)) {
+      problems.push(`memory is ${show(i["memory"])}; set a limit in bytes`);
+    }
+    if (i["logDriver"] !== "none") {
+      const opts = record(i["logOpts"]);
+      const missing = ["max-size", "max-file"].filter((k) => typeof opts[k] !== "string");
+      if (missing.length > 0) {
+        problems.push(
+          `logOpts has no ${missing.join(" or ")}; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}`,
+        );
+      }
+    }
+    return problems;
+  },
+};
+
+/**
+ * Why an image reference is not pinned, or undefined when it is: a tag other than `latest`, or a
+ * digest (`name@sha256:...`, whatever the tag).
+ */
+export function imageReferenceProblem(ref: string): string | undefined {
+  if (/@[A-Za-z][A-Za-z0-9+._-]*:[A-Za-z0-9=_-]+$/.test(ref)) return undefined;
+  const name = ref.slice(ref.lastIndexOf("/") + 1);
+  const colon = name.indexOf(":");
+  if (colon === -1) return `${JSON.stringify(ref)} has no tag, so it pulls latest`;
+  if (name.slice(colon + 1) === "latest") return `${JSON.stringify(ref)} is on latest`;
+  return undefined;
+}
+
+/** (d) Images are pinned: a container's image and a pulled image's name have a tag (not latest) or a digest. */
+const imagesPinned: PolicyRule = {
+  name: "images-pinned",
+  description:
+    "Container images and pulled images name a version tag other than latest, or a digest.",
+  types: [T.container, T.remoteImage],
+  check: (r) => {
+    const field = r.type === T.container ? "image" : "name";
+    const ref = r.inputs[field];
+    if (typeof ref !== "string") return [];
+    const problem = imageReferenceProblem(ref);
+    return problem ? [`${field} ${problem}; pin a version tag or a digest`] : [];
+  },
+};
+
+const isTrue = (v: unknown): boolean => v === true || v === "true";
+
+function imdsProblem(inputs: Readonly<Record<string, unknown>>): string[] {
+  const tokens = record(inputs["metadataOptions"])["httpTokens"];
+  return tokens === "required"
+    ? []
+    : [`metadataOptions.httpTokens is ${show(tokens)}; set "required" (IMDSv2 only)`];
+}
+
+/**
+ * (e) IMDSv2 and encrypted volumes: instances and launch templates require session tokens for the
+ * metadata service; an instance's root and EBS block devices, every EBS mapping of a launch
+ * template (which must declare at least one, for the root volume) and every EBS volume are
+ * encrypted.
+ */
+const imdsv2Encrypted: PolicyRule = {
+  name: "instances-imdsv2-encrypted",
+  description:
+    "Instances and launch templates require IMDSv2 (metadataOptions.httpTokens 'required') and encrypt every volume.",
+  types: [T.instance, T.launchTemplate, T.ebsVolume],
+  check: (r) => {
+    const i = r.inputs;
+    if (r.type === T.ebsVolume) {
+      return isTrue(i["encrypted"]) ? [] : [`encrypted is ${show(i["encrypted"])}; set true`];
+    }
+    const problems = imdsProblem(i);
+    if (r.type === T.instance) {
+      const root = record(i["rootBlockDevice"])["encrypted"];
+      if (!isTrue(root)) problems.push(`rootBlockDevice.encrypted is ${show(root)}; set true`);
+      list(i["ebsBlockDevices"]).forEach((d, n) => {
+        const encrypted = record(d)["encrypted"];
+        if (!isTrue(encrypted))
+          problems.push(`ebsBlockDevices[${n}].encrypted is ${show(encrypted)}; set true`);
+      });
+    } else {
+      const mappings = list(i["blockDeviceMappings"]);
+      const ebs = mappings.map((m) => record(m)["ebs"]).filter(isRecord);
+      if (ebs.length === 0) {
+        problems.push(
+          "blockDeviceMappings declares no EBS volume, so the root volume is the AMI's unencrypted default; map the root device with ebs.encrypted true",
+        );
+      }
+      mappings.forEach((m, n) => {
+        const mapping = record(m)["ebs"];
+        if (isRecord(mapping) && !isTrue(mapping["encrypted"])) {
+          problems.push(
+            `blockDeviceMappings[${n}].ebs.encrypted is ${show(mapping["encrypted"])}; set "true"`,
+          );
+        }
+      });
+    }
+    return problems;
+  },
+};
+
+const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+/** Ports a load balancer's listeners may open to the world. */
+export const LISTENER_PORTS: readonly number[] = [80, 443];
+/**
+ * A load balancer's security group is named `<something>-lb`; a rule resource belongs to one when
+ * its own name is that group's name, alone or followed by `-<suffix>` (`web-lb-443`).
+ */
+const LB_GROUP = /-lb$/;
+const LB_RULE = /-lb(-|$)/;
+
+interface Ingress {
+  readonly where: string;
+  readonly sources: readonly string[];
+  readonly protocol: unknown;
+  readonly fromPort: unknown;
+  readonly toPort: unknown;
+}
+
+function ingressesOf(r: PolicyResource): Ingress[] {
+  const i = r.inputs;
+  const strings = (v: unknown): string[] =>
+    list(v).filter((s): s is string => typeof s === "string");
+  if (r.type === T.securityGroup) {
+    return list(i["ingress"]).map((rule, n) => {
+      const x = record(rule);
+      return {
+        where: `ingress[${n}]`,
+        sources: [...strings(x["cidrBlocks"]), ...strings(x["ipv6CidrBlocks"])],
+        protocol: x["protocol"],
+        fromPort: x["fromPort"],
+        toPort: x["toPort"],
+      };
+    });
+  }
+  if (r.type === T.securityGroupRule) {
+    if (i["type"] !== "ingress") return [];
+    return [
+      {
+        where: "the rule",
+        sources: [...strings(i["cidrBlocks"]), ...strings(i["ipv6CidrBlocks"])],
+        protocol: i["protocol"],
+        fromPort: i["fromPort"],
+        toPort: i["toPort"],
+      },
+    ];
+  }
+  return [
+    {
+      where: "the rule",
+      sources: [i["cidrIpv4"], i["cidrIpv6"]].filter((s): s is string => typeof s === "string"),
+      protocol: i["ipProtocol"],
+      fromPort: i["fromPort"],
+      toPort: i["toPort"],
+    },
+  ];
+}
+
+/**
+ * (f) No ingress from anywhere (0.0.0.0/0 or ::/0), except a load balancer's listener: on a
+ * security group named `*-lb` (inline ingress) or a rule resource named `*-lb` / `*-lb-*` (rule
+ * resources, named after their group), TCP, one port, 80 or 443.
+ */
+const noWorldIngress: PolicyRule = {
+  name: "no-world-ingress-except-lb",
+  description:
+    "No security-group ingress from 0.0.0.0/0 or ::/0, except TCP 80/443 on a load balancer's group (named *-lb; its rule resources *-lb-*).",
+  types: [T.securityGroup, T.securityGroupRule, T.ingressRule],
+  check: (r) => {
+    const lbOwned = (r.type === T.securityGroup ? LB_GROUP : LB_RULE).test(r.name);
+    return ingressesOf(r).flatMap((ing) => {
+      const world = ing.sources.filter((s) => WORLD.has(s));
+      if (world.length === 0) return [];
+      const tcp = ing.protocol === "tcp" || ing.protocol === "6" || ing.protocol === 6;
+      const listener =
+        tcp &&
+        typeof ing.fromPort === "number" &&
+        ing.fromPort === ing.toPort &&
+        LISTENER_PORTS.includes(ing.fromPort);
+      if (lbOwned && listener) return [];
+      const ports = `${show(ing.protocol)} ports ${show(ing.fromPort)}-${show(ing.toPort)}`;
+      return [
+        `${ing.where} allows ${world.join(" and ")} on ${ports}; only a load balancer's group (named *-lb, rules *-lb-*) may, on tcp 80 or 443`,
+      ];
+    });
+  },
+};
+
+/** Nouns that make a setting secret when its name ends in one: `jenkinsAdminPassword`, `REGISTRY_HTTP_SECRET`. */
+const SECRET_WORDS = new Set([
+  "password",
+  "passwd",
+  "passphrase",
+  "secret",
+  "token",
+  "htpasswd",
+  "credential",
+  "credentials",
+  "apikey",
+  "privatekey",
+]);
+/** Qualifiers that make a trailing `key` key material: `REGISTRY_TLS_KEY`, `privateKey`. */
+const SECRET_KEY_QUALIFIERS = new Set([
+  "private",
+  "api",
+  "access",
+  "tls",
+  "ssh",
+  "signing",
+  "auth",
+]);
+/** Trailing words that only say how the secret is written: `privateKeyPem`, `PASSWORD_B64`. */
+const ENCODING_WORDS = new Set(["pem", "value", "data", "text", "content", "base64", "b64"]);
+
+/**
+ * Whether a setting or variable name says it holds a secret: it ends in a secret noun (optionally
+ * followed by an encoding word). `passwordFile`, `tokenUrl`, `httpTokens` and
+ * `skipCredentialsValidation` name something else.
+ */
+export function isSecretName(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  if (words.length > 1 && ENCODING_WORDS.has(words[words.length - 1]!)) words.pop();
+  const last = words[words.length - 1];
+  if (last === undefined) return false;
+  if (SECRET_WORDS.has(last)) return true;
+  return last === "key" && words.length > 1 && SECRET_KEY_QUALIFIERS.has(words[words.length - 2]!);
+}
+
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const ENV_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+
+/** Whether `value` holds readable data: a non-empty string other than the mask, or a number. */
+function holdsPlainValue(value: unknown): boolean {
+  if (typeof value === "string") return value !== "" && value !== SECRET_MASK;
+  if (typeof value === "number") return true;
+  if (Array.isArray(value)) return value.some(holdsPlainValue);
+  if (isRecord(value)) return Object.values(value).some(holdsPlainValue);
+  return false;
+}
+
+/**
+ * (g) No secret in a plain input: an input whose name says secret (password, secret, token, private
+ * or TLS key, ...), an `X_PASSWORD=...` entry of a list, and PEM private key material anywhere must
+ * be "[secret]" in the plan. Needs the offline plan's mask.
+ */
+const secretsNotPlain: PolicyRule = {
+  name: "secrets-not-plain",
+  description:
+    "Inputs named like secrets, NAME=value entries with secret names, and private keys are secret values, never plain text.",
+  needsSecretMask: true,
+  check: (r) => {
+    const problems: string[] = [];
+    const walk = (path: string, value: unknown): void => {
+      if (typeof value === "string") {
+        if (value !== SECRET_MASK && PRIVATE_KEY_PEM.test(value)) {
+          problems.push(`${path} holds a private key in plain text; pass it as a secret`);
+        }
+      } else if (Array.isArray(value)) {
+        value.forEach((v, n) => {
+          const assignment = typeof v === "string" ? ENV_ASSIGNMENT.exec(v) : null;
+          if (assignment && isSecretName(assignment[1]!) && assignment[2] !== "") {
+            problems.push(
+              `${path}[${n}] sets ${assignment[1]} in plain text; pass the whole list as a secret`,
+            );
+          } else {
+            walk(`${path}[${n}]`, v);
+          }
+        });
+      } else if (isRecord(value)) {
+        for (const key of Object.keys(value).sort()) {
+          const child = value[key];
+          if (isSecretName(key) && holdsPlainValue(child)) {
+            problems.push(
+              `${path}.${key} looks secret but is plain text; pass it as a secret (pulumi.secret, config.requireSecret)`,
+            );
+          } else {
+            walk(`${path}.${key}`, child);
+          }
+        }
+      }
+    };
+    walk("inputs", r.inputs);
+    return problems;
+  },
+};
+
+export const RULES: readonly PolicyRule[] = [
+  statefulProtected,
+  noPrivileged,
+  containerLimits,
+  imagesPinned,
+  imdsv2Encrypted,
+  noWorldIngress,
+  secretsNotPlain,
+];
+
+/** Whether `rule` looks at resources of `type`. */
+export function appliesTo(rule: PolicyRule, type: string): boolean {
+  return rule.types === undefined || rule.types.includes(type);
+}
+
+/** Every violation of `rules` by `resources`, in resource order. */
+export function checkResources(
+  resources: readonly PolicyResource[],
+  rules: readonly PolicyRule[] = RULES,
+): Violation[] {
+  return resources.flatMap((r) =>
+    rules
+      .filter((rule) => appliesTo(rule, r.type))
+      .flatMap((rule) =>
+        rule.check(r).map((message) => ({ rule: rule.name, type: r.type, name: r.name, message })),
+      ),
+  );
+}
+
+/** Violations as lines: `[rule] type name: message`. */
+export function formatViolations(violations: readonly Violation[]): string {
+  return violations.map((v) => `  [${v.rule}] ${v.type} ${v.name}: ${v.message}`).join("\n");
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run plan:update`: regenerates `plans/<stack>.json` for every stack, each exactly the output of
+ * `npm run plan -- --stack <stack> --json`, and removes plan files of stacks that no longer exist.
+ * Commit the result with the change that caused it; the plans test compares them with the program.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { stackNames } from "../stack-config";
+import { renderDiffText } from "./diff-render";
+import { diffPlans } from "./plan-diff";
+import { parsePlanDocument, planFilePath, planJson, PLANS_DIR } from "./plan-files";
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const root = resolve(__dirname, "..", "..");
+  const stacks = stackNames(root);
+  // One process per stack (the Pulumi runtime is global to a process); they run side by side.
+  const plans = await Promise.all(stacks.map((stack) => planJson(root, stack)));
+  mkdirSync(join(root, PLANS_DIR), { recursive: true });
+  stacks.forEach((stack, i) => {
+    const path = planFilePath(root, stack);
+    const next = plans[i]!;
+    const previous = readIfExists(path);
+    if (previous === next) {
+      process.stdout.write(`plans/${stack}.json is up to date\n`);
+      return;
+    }
+    writeFileSync(path, next);
+    const after = parsePlanDocument(next, `the plan of ${stack}`);
+    if (previous === undefined) {
+      process.stdout.write(
+        `wrote plans/${stack}.json (new: ${after.resources.length} resources)\n`,
+      );
+      return;
+    }
+    const diff = diffPlans(parsePlanDocument(previous, `plans/${stack}.json`), after);
+    process.stdout.write(`wrote plans/${stack}.json\n${renderDiffText(diff)}`);
+  });
+  for (const file of readdirSync(join(root, PLANS_DIR))) {
+    const stack = /^(.+)\.json$/.exec(file)?.[1];
+    if (stack !== undefined && !stacks.includes(stack)) {
+      rmSync(join(root, PLANS_DIR, file));
+      process.stdout.write(`removed plans/${file}: there is no Pulumi.${stack}.yaml\n`);
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`plan:update failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+/**
+ * Edits of a `Pulumi.<stack>.yaml` that keep everything else as written: comments, key order,
+ * quoting, flow lists. Pure: text in, text out, through the `yaml` library's Document API.
+ */
+import { isMap, isScalar, parseDocument, Scalar, type Document, type YAMLMap } from "yaml";
+
+/** The project namespace of the stack files' keys. */
+export const DEFAULT_PROJECT = "ci-platform";
+
+/** Printing that reproduces the stack files byte for byte (no folding, `[a, b]` lists). */
+const PRINT = { lineWidth: 0, flowCollectionPadding: false } as const;
+
+function parseStack(yamlText: string): Document.Parsed {
+  const doc = parseDocument(yamlText);
+  if (doc.errors.length > 0) {
+    throw new Error(`the stack file is not valid YAML: ${doc.errors[0]!.message}`);
+  }
+  return doc;
+}
+
+/** `services.apps` of the stack file; the key may carry the project namespace or not. */
+function appsMap(doc: Document.Parsed, project: string): YAMLMap {
+  const key = doc.hasIn(["config", `${project}:services`]) ? `${project}:services` : "services";
+  const apps = doc.getIn(["config", key, "apps"], true);
+  if (!isMap(apps)) throw new Error(`the stack file has no ${project}:services.apps map`);
+  return apps;
+}
+
+/** The apps the stack file selects, in file order. */
+export function selectedApps(yamlText: string, project = DEFAULT_PROJECT): string[] {
+  return appsMap(parseStack(yamlText), project).items.map((pair) =>
+    String(isScalar(pair.key) ? pair.key.value : pair.key),
+  );
+}
+
+/** The version the stack file sets for `service`, or undefined when it sets none. */
+export function serviceVersion(
+  yamlText: string,
+  service: string,
+  project = DEFAULT_PROJECT,
+): string | undefined {
+  const app = appsMap(parseStack(yamlText), project).get(service, true);
+  if (!isMap(app)) return undefined;
+  const version = app.get("version", true);
+  if (!isScalar(version) || version.value === null) return undefined;
+  return typeof version.value === "string" ? version.value : JSON.stringify(version.value);
+}
+
+/**
+ * Sets `services.apps.<service>.version` to `version`, as a double-quoted string, and returns the
+ * new text; every other byte of the file stays as it was. Fails when the stack does not select
+ * `service`: promotion never adds a service to a stack.
+ */
+export function setServiceVersion(
+  yamlText: string,
+  service: string,
+  version: string,
+  project = DEFAULT_PROJECT,
+): string {
+  const doc = parseStack(yamlText);
+  const apps = appsMap(doc, project);
+  if (!apps.has(service)) {
+    const selected = selectedApps(yamlText, project);
+    throw new Error(
+      `${service} is not selected in this stack (services.apps has ${selected.join(", ") || "no apps"}); ` +
+        "add it there first: promotion only changes versions",
+    );
+  }
+  const quoted = new Scalar(version);
+  quoted.type = Scalar.QUOTE_DOUBLE;
+  const app = apps.get(service, true);
+  if (isMap(app)) {
+    // `api: {}` becomes a block map; a flow map with settings stays a flow map.
+    if (app.items.length === 0) app.flow = false;
+    const current = app.get("version", true);
+    if (isScalar(current)) {
+      // Change the node in place: a comment on it stays.
+      current.value = version;
+      current.type = Scalar.QUOTE_DOUBLE;
+    } else {
+      app.set("version", quoted);
+    }
+  } else if (app === null || app === undefined || (isScalar(app) && app.value === null)) {
+    const settings = doc.createNode({}) as YAMLMap;
+    settings.set("version", quoted);
+    apps.set(service, settings);
+  } else {
+    throw new Error(`services.apps.${service} is not a map; write it as a YAML mapping`);
+  }
+  return doc.toString(PRINT);
+}
