@@ -122,6 +122,7 @@ describe("pull-request.yml", () => {
       "npm run lint",
       "npm run format:check",
       "npm test",
+      "npm run test:cli",
       "npm run policy",
     ]);
   });
