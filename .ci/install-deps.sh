@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run for real: a private Docker engine, dnsmasq,
 # nginx, the registry, redir, skopeo, htpasswd, static busybox (test images are built from it),
-# dig, shellcheck, openssl and git (the pipeline tests check out from a local repository). Run as
+# dig, shellcheck, openssl, git (the pipeline tests check out from a local repository) and
+# chromium (the health dashboard is checked in a headless browser). Run as
 # root on Debian 12. Idempotent: when every package is already installed it changes nothing and
 # does not touch the network.
 set -euo pipefail
@@ -19,6 +20,7 @@ packages=(
   shellcheck
   openssl
   git
+  chromium
 )
 
 installed() {

@@ -9,7 +9,6 @@
  */
 import { spawn } from "node:child_process";
 import { promises as fs, realpathSync } from "node:fs";
-import { createServer } from "node:net";
 import * as path from "node:path";
 import { editedStackConfig, evaluateStack, PROJECT_ROOT } from "../mocks";
 import { applyPlan } from "./apply-plan";
@@ -339,18 +338,4 @@ export async function containersOfBuild(
     .map(([name]) => name ?? "");
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
+export { freeLoopbackPort } from "./net";

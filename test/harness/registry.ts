@@ -11,7 +11,6 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, promises as fs, readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -19,6 +18,7 @@ import {
   renderRegistryNginxConf,
   type NginxLayout,
 } from "../../components/registry/registry-render";
+import { freeLoopbackPorts } from "./net";
 import { run, runOk, waitFor, which, type RunResult } from "./process";
 
 export interface RegistryStackOptions {
@@ -488,28 +488,6 @@ function registryEnvironment(secret: string): Record<string, string | undefined>
   }
   env["REGISTRY_HTTP_SECRET"] = secret;
   return env;
-}
-
-/** Distinct TCP ports that were free on 127.0.0.1 a moment ago. */
-async function freeLoopbackPorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    if (typeof address !== "object" || !address) throw new Error("no port");
-    return address.port;
-  });
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 async function within(p: Promise<unknown>, ms: number): Promise<boolean> {

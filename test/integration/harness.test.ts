@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
-import { createServer } from "node:net";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { freeLoopbackPort } from "../harness/net";
 import { useDockerd } from "../harness/use-dockerd";
 import { buildDnsmasqImage, buildStubServiceImage, stubBody } from "../harness/images";
 import { waitFor } from "../harness/process";
@@ -35,22 +35,6 @@ function answers(nslookupOutput: string): { name: string; address: string }[] {
     name: m[1] ?? "",
     address: m[2] ?? "",
   }));
-}
-
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 describe("integration harness", { timeout: 60_000 }, () => {

@@ -18,6 +18,7 @@ import { containerMaintenance } from "../../tools/registry/prune-cli";
 import { applyPlan, descendsFrom } from "../harness/apply-plan";
 import { buildRootfsImage } from "../harness/images";
 import { waitFor } from "../harness/process";
+import { freeLoopbackPort } from "../harness/net";
 import { useDockerd } from "../harness/use-dockerd";
 import { editedStackConfig, evaluateStack, findResource } from "../mocks";
 
@@ -26,14 +27,6 @@ const PASSWORD = "correct-horse-battery-staple";
 const PASSWD =
   "root:x:0:0:root:/home/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
 const GROUP = "root:x:0:\nnogroup:x:65534:\n";
-
-function freePort(): number {
-  const out = execFileSync(process.execPath, [
-    "-e",
-    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})",
-  ]);
-  return Number(String(out).trim());
-}
 
 function get(
   port: number,
@@ -68,12 +61,13 @@ function get(
 describe("the staging registry on a real Docker engine", { timeout: 120_000 }, () => {
   const dockerd = useDockerd();
   const scratch = mkdtempSync(join(tmpdir(), "registry-engine-"));
-  const port = freePort();
+  let port = 0;
   let ca = "";
   let plan: Evaluation;
 
   beforeAll(async () => {
     const engine = dockerd();
+    port = await freeLoopbackPort();
     execFileSync(
       "openssl",
       [
