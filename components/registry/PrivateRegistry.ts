@@ -125,7 +125,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         ],
         networksAdvanced: [{ name: backNetwork.name }, { name: frontNetwork.name }],
         healthcheck: {
-          tests: ["CMD-SHELL", "nc -z 127.0.0.1 443 || exit 1"],
+          // Listening on 443, read from the kernel: no client tool the image may lack.
+          tests: [
+            "CMD-SHELL",
+            "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ':01BB [0-9A-F]*:0000 0A'",
+          ],
           interval: "15s",
           timeout: "5s",
           retries: 3,

@@ -169,6 +169,19 @@ describe("the staging registry on a real Docker engine", { timeout: 120_000 }, (
     ).toBe("true");
   });
 
+  it("reports both containers healthy through the health checks the program declares", async () => {
+    const states = await waitFor(
+      "registry and nginx healthy",
+      async () => {
+        const out = await dockerd().dockerOk(["ps", "--format", "{{.Names}} {{.Status}}"]);
+        return (out.match(/\(healthy\)/g) ?? []).length === 2 ? out : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    expect(states).toMatch(/^staging-registry-nginx .*\(healthy\)$/m);
+    expect(states).toMatch(/^staging-registry .*\(healthy\)$/m);
+  });
+
   it("answers 401 without credentials and 200 with a user whose bcrypt hash the config holds", async () => {
     const anonymous = await get(port, "/v2/", ca);
     expect(anonymous.status).toBe(401);
