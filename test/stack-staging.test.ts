@@ -106,7 +106,7 @@ describe("staging stack under mocks, with Pulumi.staging.yaml", () => {
       "ci-staging-1-prodlike-network",
     );
     expect(network.inputs["ipamConfigs"]).toEqual([
-      { gateway: "172.19.0.1", subnet: "172.19.0.0/16" },
+      { gateway: "172.19.0.1", ipRange: "172.19.128.0/17", subnet: "172.19.0.0/16" },
     ]);
     const dnsmasq = findResource(
       plan,

@@ -82,7 +82,7 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     expect(network.inputs).toMatchObject({
       name: "testing-backend",
       driver: "bridge",
-      ipamConfigs: [{ subnet: "172.18.0.0/16", gateway: "172.18.0.1" }],
+      ipamConfigs: [{ subnet: "172.18.0.0/16", gateway: "172.18.0.1", ipRange: "172.18.128.0/17" }],
     });
     const ips = NODES.map((node) => {
       const container = findResource(plan, CONTAINER, `ci-testing-1-prodlike-${node}`);

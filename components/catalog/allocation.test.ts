@@ -5,6 +5,7 @@ import {
   allocateHostPorts,
   allocateNodeIps,
   allocateSlots,
+  dynamicAddressRange,
   nodeCapacity,
   RESERVED_LEADING_ADDRESSES,
 } from "./allocation";
@@ -94,7 +95,7 @@ describe("allocateNodeIps", () => {
     "172.18.0.0/16",
     "172.20.0.0/24",
     "10.5.0.0/20",
-    "192.168.10.0/26",
+    "192.168.10.0/25",
   );
 
   it("gives every node its own address inside the subnet, after the reserved ones", () => {
@@ -108,7 +109,8 @@ describe("allocateNodeIps", () => {
         for (const address of addresses) {
           expect(cidrContains(subnet, address)).toBe(true);
           expect(address).toBeGreaterThanOrEqual(subnet.network + RESERVED_LEADING_ADDRESSES);
-          expect(address).toBeLessThan(subnet.network + 2 ** (32 - subnet.prefix) - 1);
+          // The upper half is Docker's to assign.
+          expect(address).toBeLessThan(subnet.network + 2 ** (32 - subnet.prefix) / 2);
         }
       }),
     );
@@ -127,9 +129,14 @@ describe("allocateNodeIps", () => {
   });
 
   it("never picks an address ending in .0 or .255 in a subnet larger than /24", () => {
-    const nodes = Array.from({ length: 3000 }, (_, i) => `node-${i}`);
+    const nodes = Array.from({ length: 1500 }, (_, i) => `node-${i}`);
     const ips = allocateNodeIps(nodes, parseCidr("172.18.0.0/20")!);
     expect([...ips.values()].filter((ip) => /\.(0|255)$/.test(ip))).toEqual([]);
+  });
+
+  it("leaves the upper half of the subnet to Docker's own address assignment", () => {
+    expect(dynamicAddressRange(parseCidr("172.18.0.0/16")!)).toBe("172.18.128.0/17");
+    expect(dynamicAddressRange(parseCidr("192.168.10.0/24")!)).toBe("192.168.10.128/25");
   });
 
   it("keeps a pinned address", () => {

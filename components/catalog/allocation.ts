@@ -3,7 +3,14 @@
  * order they arrive in, and a name keeps its slot when others are added unless they collide on it,
  * so adding a service rarely moves another one.
  */
-import { cidrContains, cidrSize, formatIpv4, parseIpv4, type Cidr } from "../config/ipv4";
+import {
+  cidrContains,
+  cidrSize,
+  formatCidr,
+  formatIpv4,
+  parseIpv4,
+  type Cidr,
+} from "../config/ipv4";
 
 /** FNV-1a, 32 bit: a stable, dependency-free hash for choosing a name's preferred slot. */
 export function fnv1a(text: string): number {
@@ -92,9 +99,26 @@ export function gatewayAddress(subnet: Cidr): string {
   return formatIpv4(subnet.network + 1);
 }
 
-/** How many node addresses a subnet offers after the reserved ones and the broadcast address. */
+/**
+ * The lower half of a backend subnet holds the nodes' fixed addresses (after the reserved ones);
+ * the upper half is the network's `ipRange`, from which Docker addresses containers itself (the
+ * pipeline's deployed apps), so a dynamic address can never take a node's.
+ */
 export function nodeAddressCount(subnet: Cidr): number {
-  return Math.max(0, cidrSize(subnet) - RESERVED_LEADING_ADDRESSES - 1);
+  return Math.max(0, cidrSize(subnet) / 2 - RESERVED_LEADING_ADDRESSES);
+}
+
+/** The first and last address nodes may have in a backend subnet. */
+export function nodeAddressRange(subnet: Cidr): { readonly first: number; readonly last: number } {
+  return {
+    first: subnet.network + RESERVED_LEADING_ADDRESSES,
+    last: subnet.network + cidrSize(subnet) / 2 - 1,
+  };
+}
+
+/** The upper half of a backend subnet: where Docker gives containers addresses it chooses. */
+export function dynamicAddressRange(subnet: Cidr): string {
+  return formatCidr({ network: subnet.network + cidrSize(subnet) / 2, prefix: subnet.prefix + 1 });
 }
 
 /**

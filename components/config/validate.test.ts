@@ -127,7 +127,7 @@ describe("validateStackConfig", () => {
       },
     };
     expect(messages(ciHostValues({ ciHosts }))).toEqual([
-      "ciHosts.ci-1.nodeIps.mongodb-cluster-a-node-1: 172.19.0.20 is outside the node range of 172.18.0.0/16; pick an address of the subnet after its first 16, which the platform reserves",
+      "ciHosts.ci-1.nodeIps.mongodb-cluster-a-node-1: 172.19.0.20 is outside the node range of 172.18.0.0/16; pick an address from 172.18.0.16 to 172.18.127.255 (the first 16 are the platform's, the upper half is for addresses Docker assigns)",
     ]);
   });
 
@@ -139,7 +139,7 @@ describe("validateStackConfig", () => {
       },
     };
     expect(messages(ciHostValues({ ciHosts }))).toEqual([
-      "ciHosts.ci-1.nodeIps.redis-cluster-a-node-1: 172.18.0.2 is outside the node range of 172.18.0.0/16; pick an address of the subnet after its first 16, which the platform reserves",
+      "ciHosts.ci-1.nodeIps.redis-cluster-a-node-1: 172.18.0.2 is outside the node range of 172.18.0.0/16; pick an address from 172.18.0.16 to 172.18.127.255 (the first 16 are the platform's, the upper half is for addresses Docker assigns)",
     ]);
   });
 

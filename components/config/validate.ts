@@ -12,14 +12,14 @@ import {
 import {
   allocateHostPorts,
   allocateNodeIps,
+  nodeAddressRange,
   nodeCapacity,
   RESERVED_LEADING_ADDRESSES,
   resolverAddress,
 } from "../catalog/allocation";
 import { datastoreNodes } from "../catalog/nodes";
 import {
-  cidrContains,
-  cidrSize,
+  formatIpv4,
   cidrsOverlap,
   DOCKER_DEFAULT_BRIDGE,
   formatCidr,
@@ -97,8 +97,8 @@ const SETTINGS = [
 ];
 
 export const DEFAULT_BACKEND_SUBNET = "172.18.0.0/16";
-/** The smallest backend subnet: /28 would leave no node addresses after the reserved ones. */
-const MAX_BACKEND_PREFIX = 27;
+/** The smallest backend subnet: a /27's lower half would leave no node address after the reserved ones. */
+const MAX_BACKEND_PREFIX = 26;
 
 export interface RawStackConfig {
   readonly project: string;
@@ -573,13 +573,12 @@ function readCiHosts(
         r.fail(pinPath, `${show(ip)} is not an IPv4 address`);
       } else if (
         subnet &&
-        (!cidrContains(subnet, address) ||
-          address < subnet.network + RESERVED_LEADING_ADDRESSES ||
-          address === subnet.network + cidrSize(subnet) - 1)
+        (address < nodeAddressRange(subnet).first || address > nodeAddressRange(subnet).last)
       ) {
+        const range = nodeAddressRange(subnet);
         r.fail(
           pinPath,
-          `${ip} is outside the node range of ${formatCidr(subnet)}; pick an address of the subnet after its first ${RESERVED_LEADING_ADDRESSES}, which the platform reserves`,
+          `${ip} is outside the node range of ${formatCidr(subnet)}; pick an address from ${formatIpv4(range.first)} to ${formatIpv4(range.last)} (the first ${RESERVED_LEADING_ADDRESSES} are the platform's, the upper half is for addresses Docker assigns)`,
         );
       } else if (usedBy.has(ip)) {
         r.fail(

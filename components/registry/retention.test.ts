@@ -46,6 +46,45 @@ describe("selectRetention", () => {
     expect(decision.keptTags).toEqual(["4", "latest-experiment", "rev4"]);
   });
 
+  it("keeps and deletes a build's stripped image with the build, counting the two as one", () => {
+    // Step 7 publishes :<n>-slim and :<rev>-slim, one manifest apart from :<n> and :<rev>.
+    const slim = (n: number): TaggedManifest[] => [
+      { tag: `${n}-slim`, digest: `sha256:${n}s` },
+      { tag: `rev${n}-slim`, digest: `sha256:${n}s` },
+    ];
+    const manifests = [1, 2, 3, 4].flatMap((n) => [...build(n), ...slim(n)]);
+    const decision = selectRetention(manifests, 2);
+    expect(decision.deleteDigests).toEqual(["sha256:2", "sha256:2s", "sha256:1", "sha256:1s"]);
+    expect(decision.keptTags).toEqual([
+      "3",
+      "3-slim",
+      "4",
+      "4-slim",
+      "rev3",
+      "rev3-slim",
+      "rev4",
+      "rev4-slim",
+    ]);
+  });
+
+  it.each(["12-slim-slim", "slim", "-slim", "12-slimmer", "v12", "12a"])(
+    "does not read a build number in %s, so its image is kept",
+    (tag) => {
+      const manifests = [...[1, 2].flatMap((n) => build(n)), { tag, digest: "sha256:x" }];
+      expect(selectRetention(manifests, 1).deleteDigests).toEqual(["sha256:1"]);
+    },
+  );
+
+  it("counts an image rebuilt under two build numbers once, by the newer", () => {
+    // An unchanged revision built again reuses the image: one digest, two build numbers.
+    const manifests = [
+      ...[1, 2, 3].flatMap((n) => build(n)),
+      { tag: "4", digest: "sha256:3" },
+      ...build(5),
+    ];
+    expect(selectRetention(manifests, 2).deleteDigests).toEqual(["sha256:2", "sha256:1"]);
+  });
+
   it("fails when asked to keep fewer than one", () => {
     expect(() => selectRetention(build(1), 0)).toThrow(
       "keep must be a whole number of at least 1, got 0",

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreEntry } from "../catalog/catalog";
-import { gatewayAddress } from "../catalog/allocation";
+import { dynamicAddressRange, gatewayAddress } from "../catalog/allocation";
 import { containerName } from "../ci-host/ci-host-render";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
 import type { HostImages } from "../ci-host/HostImages";
@@ -61,7 +61,14 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
       {
         name: containerName(args.stack, "backend"),
         driver: "bridge",
-        ipamConfigs: [{ subnet: args.subnet, gateway: gatewayAddress(subnet) }],
+        // Nodes have fixed addresses in the lower half; Docker picks from the upper half only.
+        ipamConfigs: [
+          {
+            subnet: args.subnet,
+            gateway: gatewayAddress(subnet),
+            ipRange: dynamicAddressRange(subnet),
+          },
+        ],
         options: { "com.docker.network.bridge.enable_icc": "true" },
       },
       { parent: this, provider: args.provider, deleteBeforeReplace: true },

@@ -68,6 +68,7 @@ export function networkCreateArgs(inputs: Inputs): string[] {
   for (const ipam of list<Inputs>(inputs["ipamConfigs"])) {
     if (ipam["subnet"] !== undefined) args.push("--subnet", text(ipam["subnet"]));
     if (ipam["gateway"] !== undefined) args.push("--gateway", text(ipam["gateway"]));
+    if (ipam["ipRange"] !== undefined) args.push("--ip-range", text(ipam["ipRange"]));
   }
   const options = (inputs["options"] ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(options).sort()) args.push("--opt", `${key}=${text(options[key])}`);
