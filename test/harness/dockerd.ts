@@ -13,18 +13,10 @@
  * This module does not import vitest, so scripts can use it too; `useDockerd` in
  * `use-dockerd.ts` wires it into a test file's hooks.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import {
-  accessSync,
-  closeSync,
-  constants,
-  openSync,
-  promises as fs,
-  readFileSync,
-  readdirSync,
-} from "node:fs";
+import { accessSync, constants, promises as fs, readFileSync, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnDaemon } from "./daemon";
 import { run, sleep, waitFor, which, type RunOptions, type RunResult } from "./process";
 
 export interface PrivateDockerd {
@@ -111,30 +103,9 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     "--shutdown-timeout=5",
     ...(options.extraArgs ?? []),
   ];
-  const logFd = openSync(logPath, "a");
   const started = Date.now();
-  let child: ChildProcess;
-  try {
-    child = spawn(dockerdBin, args, { stdio: ["ignore", logFd, logFd] });
-  } finally {
-    closeSync(logFd);
-  }
-  let exitStatus: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exitStatus = signal ? `signal ${signal}` : `code ${code}`;
-      resolve();
-    });
-    child.once("error", (e) => {
-      exitStatus = `spawn error ${e.message}`;
-      resolve();
-    });
-  });
-  // Last resort if the test process exits without calling stop(): let dockerd shut down cleanly.
-  const onExit = (): void => {
-    if (exitStatus === undefined && child.pid !== undefined) child.kill("SIGTERM");
-  };
-  process.on("exit", onExit);
+  const daemon = spawnDaemon(dockerdBin, args, { logPath, lastResort: "SIGTERM" });
+  const { child, exited } = daemon;
 
   const logTail = (lines = 30): string => {
     try {
@@ -162,7 +133,7 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     stopping ??= (async () => {
       const errors: string[] = [];
       const bridges: string[] = [];
-      if (exitStatus === undefined) {
+      if (daemon.exitStatus() === undefined) {
         // Remove containers first: dockerd's own shutdown waits up to 10 s per container.
         try {
           const ids = (await dockerOk(["ps", "-aq"], { timeoutMs: 15_000 })).split(/\s+/);
@@ -197,7 +168,7 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
             errors.push(`dockerd pid ${child.pid} survived SIGKILL`);
         }
       }
-      process.removeListener("exit", onExit);
+      daemon.release();
       // containerd shims outlive a killed dockerd; every process naming our dir is ours.
       await killProcessesUnder(dir, errors);
       for (const bridge of bridges) {
@@ -229,7 +200,8 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     await waitFor(
       `dockerd at ${host}`,
       async () => {
-        if (exitStatus !== undefined) throw new Error(`dockerd exited (${exitStatus})`);
+        const status = daemon.exitStatus();
+        if (status !== undefined) throw new Error(`dockerd exited (${status})`);
         const r = await docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
         return r.code === 0 ? r.stdout : undefined;
       },

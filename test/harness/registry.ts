@@ -6,9 +6,8 @@
  *
  * This module does not import vitest, so tools (the benchmark) can use it too.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, promises as fs, readFileSync } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import * as os from "node:os";
@@ -18,6 +17,7 @@ import {
   renderRegistryNginxConf,
   type NginxLayout,
 } from "../../components/registry/registry-render";
+import { spawnDaemon as spawnLogged } from "./daemon";
 import { freeLoopbackPorts } from "./net";
 import { run, runOk, waitFor, which, type RunResult } from "./process";
 
@@ -430,41 +430,18 @@ function spawnDaemon(
   args: readonly string[],
   options: { env: Record<string, string | undefined>; logPath: string },
 ): Daemon {
-  const fd = openSync(options.logPath, "a");
-  let child: ChildProcess;
-  try {
-    child = spawn(command, [...args], {
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", fd, fd],
-    });
-  } finally {
-    closeSync(fd);
-  }
-  let exitStatus: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exitStatus = signal ? `signal ${signal}` : `code ${code}`;
-      resolve();
-    });
-    child.once("error", (e) => {
-      exitStatus = `spawn error ${e.message}`;
-      resolve();
-    });
-  });
-  // Last resort if the process running the tests exits without calling stop().
-  const onExit = (): void => {
-    if (exitStatus === undefined) child.kill("SIGKILL");
-  };
-  process.on("exit", onExit);
+  const daemon = spawnLogged(command, args, { ...options, lastResort: "SIGKILL" });
+  const { child, exited } = daemon;
   let stopping: Promise<string | undefined> | undefined;
   return {
     throwIfExited: () => {
-      if (exitStatus !== undefined) throw new Error(`${name} exited (${exitStatus})`);
+      const status = daemon.exitStatus();
+      if (status !== undefined) throw new Error(`${name} exited (${status})`);
     },
     stop: () => {
       stopping ??= (async () => {
         let error: string | undefined;
-        if (exitStatus === undefined) {
+        if (daemon.exitStatus() === undefined) {
           child.kill("SIGTERM");
           if (!(await within(exited, STOP_GRACE_MS))) {
             child.kill("SIGKILL");
@@ -472,7 +449,7 @@ function spawnDaemon(
             if (!(await within(exited, 5_000))) error += "; it survived SIGKILL";
           }
         }
-        process.removeListener("exit", onExit);
+        daemon.release();
         return error;
       })();
       return stopping;
