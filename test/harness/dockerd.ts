@@ -16,7 +16,7 @@
 import { accessSync, constants, promises as fs, readFileSync, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnDaemon } from "./daemon";
+import { spawnDaemon, within } from "./daemon";
 import { run, sleep, waitFor, which, type RunOptions, type RunResult } from "./process";
 
 export interface PrivateDockerd {
@@ -215,19 +215,6 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     throw new Error(`private dockerd did not start: ${message}\n--- dockerd log ---\n${tail}`);
   }
   return { host, dir, env, startupMs, docker, dockerOk, logTail, stop };
-}
-
-/** Resolves true when `p` settles within `ms`, false otherwise. */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([p.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function exists(p: string): Promise<boolean> {

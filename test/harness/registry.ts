@@ -17,7 +17,7 @@ import {
   renderRegistryNginxConf,
   type NginxLayout,
 } from "../../components/registry/registry-render";
-import { spawnDaemon as spawnLogged } from "./daemon";
+import { spawnDaemon as spawnLogged, within } from "./daemon";
 import { freeLoopbackPorts } from "./net";
 import { run, runOk, waitFor, which, type RunResult } from "./process";
 
@@ -465,18 +465,6 @@ function registryEnvironment(secret: string): Record<string, string | undefined>
   }
   env["REGISTRY_HTTP_SECRET"] = secret;
   return env;
-}
-
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([p.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function tailOf(file: string, lines: number): string {
