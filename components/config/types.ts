@@ -1,3 +1,4 @@
+import type { Slot, SlotPorts } from "../release/slots";
 import type { AppEntry, DatastoreEntry } from "../catalog/catalog";
 
 /** What a stack builds: CI hosts with Docker, or the production estate on AWS. */
@@ -20,8 +21,14 @@ export type DockerHost =
 export interface StackApp extends AppEntry {
   /** Image tag to deploy; on CI hosts Jenkins tags with the git revision instead. */
   readonly version: string | undefined;
-  /** Host port after pins and allocation: unique on every host. */
+  /** The service's public port after pins and allocation: unique on every host (the CI hosts' proxy listens on it). */
   readonly hostPort: number;
+  /** Host ports of the blue and green release slots, derived from `hostPort`. */
+  readonly slotPorts: SlotPorts;
+  /** The slot the proxy sends traffic to. @default blue */
+  readonly liveSlot: Slot;
+  /** Image tag in the idle slot (aws stacks): a release under test or the rollback target. @default none: the idle slot is empty */
+  readonly idleVersion: string | undefined;
 }
 
 /** One datastore node with its address on a CI host's production-like network. */

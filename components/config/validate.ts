@@ -31,6 +31,7 @@ import { absolutePath, PEM_CERT, positiveInteger, Reader, show } from "./reader"
 import { readAws } from "./validate-aws";
 import { JENKINS_LTS_VERSION } from "../jenkins/plugins";
 import { isRegistryUser } from "../registry/htpasswd";
+import { isSlot, slotPorts, type Slot } from "../release/slots";
 import {
   PLATFORM_KINDS,
   type CiHostConfig,
@@ -239,7 +240,7 @@ export function validateStackConfig(
   if (jenkins && selection) {
     const holders = new Map<number, string>([
       ...selection.datastores.map((d): [number, string] => [d.port, `the dev-minimal ${d.name}`]),
-      ...selection.apps.map((a): [number, string] => [a.hostPort, a.name]),
+      ...appPortHolders(selection.apps),
       ...(registry ? [[registry.port, "the registry"] as [number, string]] : []),
     ]);
     const holder = holders.get(jenkins.port);
@@ -370,8 +371,13 @@ function readServices(
   }
   datastores.sort((a, b) => a.name.localeCompare(b.name));
 
-  const selected: { entry: AppEntry; version: string | undefined; hostPort: number | undefined }[] =
-    [];
+  const selected: {
+    entry: AppEntry;
+    version: string | undefined;
+    hostPort: number | undefined;
+    liveSlot: Slot;
+    idleVersion: string | undefined;
+  }[] = [];
   const apps =
     services["apps"] === undefined ? {} : (r.map("services.apps", services["apps"]) ?? {});
   for (const name of Object.keys(apps).sort()) {
@@ -388,23 +394,25 @@ function readServices(
       );
       continue;
     }
-    const settings = apps[name] === null ? {} : r.object(path, apps[name], ["version", "hostPort"]);
+    const settings = apps[name] === null ? {} : r.object(path, apps[name], [
+            "version",
+            "hostPort",
+            "liveSlot",
+            "idleVersion",
+          ]);
     if (!settings) continue;
-    const rawVersion = settings["version"];
-    const version =
-      typeof rawVersion === "number"
-        ? r.fail(
-            `${path}.version`,
-            `${rawVersion} is a YAML number; quote the version, such as "${rawVersion}", or 1.10 reads as 1.1`,
-          )
-        : rawVersion === undefined
-          ? undefined
-          : r.string(`${path}.version`, rawVersion);
-    if (version !== undefined && !IMAGE_TAG.test(version))
+    const version = readImageTag(r, `${path}.version`, settings["version"]);
+    const idleVersion = readImageTag(r, `${path}.idleVersion`, settings["idleVersion"]);
+    if (idleVersion !== undefined && kind !== "aws")
       r.fail(
-        `${path}.version`,
-        `${show(version)} is not a valid image tag; use letters, digits, '_', '.' and '-', such as 1.4.2`,
+        `${path}.idleVersion`,
+        "is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
       );
+    const rawSlot = settings["liveSlot"] ?? "blue";
+    const liveSlot: Slot = isSlot(rawSlot)
+      ? rawSlot
+      : (r.fail(`${path}.liveSlot`, `${show(rawSlot)} is not a release slot; use blue or green`),
+        "blue");
     if (version === undefined && kind === "aws")
       r.fail(
         `${path}.version`,
@@ -415,7 +423,7 @@ function readServices(
         r.fail(`${path}`, `needs datastore ${dep}; add ${dep} to services.datastores`);
     }
     const hostPort = readHostPort(r, `${path}.hostPort`, settings["hostPort"]) ?? entry.hostPort;
-    selected.push({ entry, version, hostPort });
+    selected.push({ entry, version, hostPort, liveSlot, idleVersion });
   }
   checkHostPorts(r, selected, datastores, reservedPorts);
   if (r.issues.length > issuesBefore) return undefined;
@@ -430,8 +438,35 @@ function readServices(
       ...s.entry,
       version: s.version,
       hostPort: ports.get(s.entry.name)!,
+      slotPorts: slotPorts(ports.get(s.entry.name)!),
+      liveSlot: s.liveSlot,
+      idleVersion: s.idleVersion,
     })),
   };
+}
+
+/** Every host port an application holds: its public port and its two release slots' ports. */
+function appPortHolders(apps: readonly StackApp[]): [number, string][] {
+  return apps.flatMap((a): [number, string][] => [
+    [a.hostPort, a.name],
+    [a.slotPorts.blue, `${a.name}'s blue release slot`],
+    [a.slotPorts.green, `${a.name}'s green release slot`],
+  ]);
+}
+
+function readImageTag(r: Reader, path: string, value: unknown): string | undefined {
+  if (typeof value === "number")
+    return r.fail(
+      path,
+      `${value} is a YAML number; quote the version, such as "${value}", or 1.10 reads as 1.1`,
+    );
+  const tag = value === undefined ? undefined : r.string(path, value);
+  if (tag !== undefined && !IMAGE_TAG.test(tag))
+    r.fail(
+      path,
+      `${show(tag)} is not a valid image tag; use letters, digits, '_', '.' and '-', such as 1.4.2`,
+    );
+  return tag;
 }
 
 const PORT_RANGE_TEXT = `${APP_HOST_PORT_RANGE.min}-${APP_HOST_PORT_RANGE.max}`;
@@ -690,7 +725,7 @@ function readRegistry(
       d.port,
       `the dev-minimal ${d.name}`,
     ]),
-    ...(selection?.apps ?? []).map((a): [number, string] => [a.hostPort, a.name]),
+    ...appPortHolders(selection?.apps ?? []),
   ]);
   if (taken.has(port))
     r.fail(
