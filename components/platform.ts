@@ -8,6 +8,7 @@ import { PrivateDns } from "./aws/PrivateDns";
 import { ProductionNetwork } from "./aws/ProductionNetwork";
 import { ServiceDeployment } from "./aws/ServiceDeployment";
 import { ServiceLoadBalancer } from "./aws/ServiceLoadBalancer";
+import { ReleaseProxy } from "./release/ReleaseProxy";
 import { CiHost } from "./ci-host/CiHost";
 import type { LoadedConfig } from "./config/load";
 import type { PlatformConfig } from "./config/types";
@@ -24,6 +25,8 @@ export interface PlatformOutputs {
     {
       readonly hostPort: number;
       readonly dnsName: string;
+      /** The release slot the proxy or load balancer sends traffic to. */
+      readonly liveSlot: string;
       readonly loadBalancer?: pulumi.Output<string>;
     }
   >;
@@ -39,7 +42,11 @@ export function buildPlatform({ config, secrets }: LoadedConfig): PlatformOutput
   const services = Object.fromEntries(
     config.apps.map((app) => [
       app.name,
-      { hostPort: app.hostPort, dnsName: `${app.name}.${config.regionDomain}` },
+      {
+        hostPort: app.hostPort,
+        dnsName: `${app.name}.${config.regionDomain}`,
+        liveSlot: app.liveSlot,
+      },
     ]),
   );
   return config.kind === "ci-host"
@@ -83,6 +90,17 @@ function buildCiHosts(
       },
       { parent: ciHost },
     );
+    const releaseProxy = new ReleaseProxy(
+      `${host.name}-release`,
+      {
+        stack: config.stack,
+        apps: config.apps,
+        dockerHost: host.dockerHost,
+        provider: ciHost.provider,
+        images: ciHost.images,
+      },
+      { parent: ciHost },
+    );
     ciHosts[host.name] = pulumi.output({
       dockerHost: ciHost.dockerHost,
       resolverIp: ciHost.resolverIp,
@@ -91,6 +109,7 @@ function buildCiHosts(
       nodeEndpoints: ciHost.nodeEndpoints,
       jenkinsUrl: jenkins.url,
       jenkinsJobs: jenkins.jobs,
+      releaseProxy: releaseProxy.containerName,
     });
   }
   const registryHost = config.registry && built.get(config.registry.host);

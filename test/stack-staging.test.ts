@@ -20,7 +20,8 @@ describe("staging stack under mocks, with Pulumi.staging.yaml", () => {
     const containers = resourceList(plan).filter(
       (r) => r.startsWith("docker:index/container:Container") && r.includes(" ci-staging-1-"),
     );
-    expect(containers).toHaveLength(3 + 8 + 1);
+    // dev-minimal, production-like nodes, resolver, release proxy
+    expect(containers).toHaveLength(3 + 8 + 1 + 1);
     const names = plan.resources
       .filter((r) => r.type === "docker:index/container:Container")
       .map((r) => r.inputs["name"] as string);

@@ -33,9 +33,13 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         `command:local:Command ${host}-jenkins-secrets`,
         `command:local:Command ${host}-prep-daemon-json`,
         `ciplatform:ci-host:HostImages ${host}-images`,
-        ...["mongo-7-0", "postgres-16", "redis-7-2", "dockurr-dnsmasq-2-91"].map(
-          (slug) => `docker:index/remoteImage:RemoteImage ${host}-images-${slug}`,
-        ),
+        ...[
+          "mongo-7-0",
+          "postgres-16",
+          "redis-7-2",
+          "dockurr-dnsmasq-2-91",
+          "nginx-1-27-alpine",
+        ].map((slug) => `docker:index/remoteImage:RemoteImage ${host}-images-${slug}`),
         `ciplatform:services:DevServices ${host}-dev`,
         ...["mongodb", "postgres", "redis"].map((d) => `${CONTAINER} ${host}-dev-${d}`),
         `ciplatform:services:ProductionLikeServices ${host}-prodlike`,
@@ -47,6 +51,10 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         ...NODES.filter((n) => !n.startsWith("redis")).map(
           (n) => `command:local:Command ${host}-prodlike-${n}-refresh`,
         ),
+        `ciplatform:release:ReleaseProxy ${host}-release`,
+        `docker:index/volume:Volume ${host}-release-live`,
+        `${CONTAINER} ${host}-release-nginx`,
+        `command:local:Command ${host}-release-live-slots`,
       ].sort(),
     );
   });
@@ -184,7 +192,12 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     });
     expect(Object.keys(hosts["ci-testing-1"]!["nodeEndpoints"] as object)).toEqual(NODES);
     const services = plan.outputs["services"] as Record<string, { hostPort: number }>;
-    expect(services["api"]).toEqual({ hostPort: 5060, dnsName: "api.us-east-1.example.com" });
+    expect(services["api"]).toEqual({
+      hostPort: 5060,
+      dnsName: "api.us-east-1.example.com",
+      liveSlot: "blue",
+    });
+    expect(hosts["ci-testing-1"]!["releaseProxy"]).toBe("testing-release-proxy");
     expect(new Set(Object.values(services).map((s) => s.hostPort)).size).toBe(25);
   });
 });

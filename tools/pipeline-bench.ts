@@ -23,7 +23,7 @@ import {
   buildEnv,
   createServiceRepo,
   editFile,
-  freeLoopbackPort,
+  freeSamplePorts,
   NODE_BASE_IMAGE,
   readTimings,
   runScript,
@@ -48,6 +48,7 @@ const SERVICE_COMMANDS = new Set([
   "service-build-slim",
   "service-unit",
   "service-integration",
+  "service-pre-live",
   "service-live",
 ]);
 /** Timings of waiting for the service to come up (part of the overhead, shown apart). */
@@ -146,10 +147,10 @@ async function main(): Promise<void> {
     const setupStarted = Date.now();
     dockerd = await startDockerd();
     const engine = dockerd;
-    const [estate, repo, appHostPort, stack] = await Promise.all([
-      setUpPipelineEstate(engine),
+    const ports = await freeSamplePorts();
+    const [estate, repo, stack] = await Promise.all([
+      setUpPipelineEstate(engine, ports),
       createServiceRepo(scratch),
-      freeLoopbackPort(),
       publish ? startRegistryStack() : Promise.resolve(undefined),
     ]);
     registry = stack;
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
           repo,
           buildNumber: n,
           workspace,
-          appHostPort,
+          ports,
           lockDir: path.join(scratch, "locks"),
           extra: registry
             ? {

@@ -3,11 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_CONTAINER_PORT } from "../catalog/catalog";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
 import type { StackApp } from "../config/types";
+import { slotVersions } from "./aws-render";
 import type { FleetHost } from "./HostFleet";
 
 export interface ServiceDeploymentArgs {
   readonly host: FleetHost;
-  /** Apps on this host, each at its configured version. */
+  /** Apps on this host: the live slot at `version`, the idle slot at `idleVersion` when set. */
   readonly apps: readonly StackApp[];
   readonly sshUser: string;
   /** Host to jump through. @default connect directly */
@@ -23,12 +24,16 @@ export interface ServiceDeploymentArgs {
 
 /**
  * The services of one production host: its Docker engine over SSH (through the bastion), and per
- * service the image at the version the stack config names, published on the service's host port.
- * Changing one service's version changes only that service's image and container.
+ * service one container per release slot that has a version: the live slot at `version`, the idle
+ * slot at `idleVersion`, each published on its slot port (the load balancer picks the live one).
+ * Changing one slot's version changes only that slot's image and container; a switch (live slot
+ * flipped, versions swapped) changes none, since no container records which slot is live.
  */
 export class ServiceDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:aws:ServiceDeployment", name, {}, opts);
+    // Every app's slots before any child: an app without a version fails here, naming it.
+    const releases = args.apps.map((app) => ({ app, slots: slotVersions(app) }));
     const provider = new docker.Provider(
       `${name}-docker`,
       {
@@ -44,36 +49,38 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const app of args.apps) {
-      const image = `${args.registry}/${app.name}:${app.version!}`;
-      const pulled = new docker.RemoteImage(
-        `${name}-${app.name}`,
-        { name: image, keepLocally: true },
-        { parent: this, provider },
-      );
-      new docker.Container(
-        `${name}-${app.name}`,
-        {
-          ...hardenedContainerArgs(app.memoryMb),
-          name: app.name,
-          image: pulled.imageId,
-          ports: [
-            {
-              internal: APP_CONTAINER_PORT,
-              external: app.hostPort,
-              ip: "0.0.0.0",
-              protocol: "tcp",
-            },
-          ],
-          envs: [`APP_ENV=${args.appEnv}`],
-          dnsSearches: [args.regionDomain],
-          labels: [
-            { label: "ci-platform.service", value: app.name },
-            { label: "ci-platform.version", value: app.version! },
-          ],
-        },
-        { parent: this, provider, deleteBeforeReplace: true },
-      );
+    for (const { app, slots } of releases) {
+      for (const { slot, version } of slots) {
+        const pulled = new docker.RemoteImage(
+          `${name}-${app.name}-${slot}`,
+          { name: `${args.registry}/${app.name}:${version}`, keepLocally: true },
+          { parent: this, provider },
+        );
+        new docker.Container(
+          `${name}-${app.name}-${slot}`,
+          {
+            ...hardenedContainerArgs(app.memoryMb),
+            name: `${app.name}-${slot}`,
+            image: pulled.imageId,
+            ports: [
+              {
+                internal: APP_CONTAINER_PORT,
+                external: app.slotPorts[slot],
+                ip: "0.0.0.0",
+                protocol: "tcp",
+              },
+            ],
+            envs: [`APP_ENV=${args.appEnv}`, `RELEASE_SLOT=${slot}`],
+            dnsSearches: [args.regionDomain],
+            labels: [
+              { label: "ci-platform.service", value: app.name },
+              { label: "ci-platform.slot", value: slot },
+              { label: "ci-platform.version", value: version },
+            ],
+          },
+          { parent: this, provider, deleteBeforeReplace: true },
+        );
+      }
     }
     this.registerOutputs({});
   }

@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackApp } from "../config/types";
+import { SLOTS, type Slot } from "../release/slots";
 import type { FleetHost } from "./HostFleet";
 
 export interface ServiceLoadBalancerArgs {
+  /** The service: its slot ports, health path and live slot. */
   readonly app: StackApp;
   readonly vpcId: pulumi.Input<string>;
   readonly publicSubnetIds: readonly pulumi.Input<string>[];
@@ -19,8 +21,10 @@ export interface ServiceLoadBalancerArgs {
 
 /**
  * One service's Application Load Balancer: HTTP routing with health checks on the service's path
- * (an NLB would not check HTTP health or log requests). Listener 80 (443 with a certificate)
- * forwards to the service's host port on its hosts, which accept that port from this balancer only.
+ * (an NLB would not check HTTP health or log requests). Each release slot has a target group of
+ * every host on the slot's port, and the hosts accept both slot ports from this balancer only.
+ * Listener 80 (443 with a certificate) forwards to the live slot's group, so switching slots is an
+ * in-place update of that listener.
  */
 export class ServiceLoadBalancer extends pulumi.ComponentResource {
   public readonly dnsName: pulumi.Output<string>;
@@ -56,30 +60,34 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
         );
       });
     }
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-lb-to-hosts`,
-      {
-        securityGroupId: sg.id,
-        ipProtocol: "tcp",
-        fromPort: app.hostPort,
-        toPort: app.hostPort,
-        referencedSecurityGroupId: args.hostSecurityGroupId,
-        description: `${app.name} targets`,
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-hosts-from-lb`,
-      {
-        securityGroupId: args.hostSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: app.hostPort,
-        toPort: app.hostPort,
-        referencedSecurityGroupId: sg.id,
-        description: `${app.name} from its load balancer`,
-      },
-      child,
-    );
+    // The balancer reaches the hosts on both slots' ports, so either slot can go live.
+    for (const slot of SLOTS) {
+      const port = app.slotPorts[slot];
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-lb-to-hosts-${slot}`,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: args.hostSecurityGroupId,
+          description: `${app.name} ${slot} slot targets`,
+        },
+        child,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-hosts-from-lb-${slot}`,
+        {
+          securityGroupId: args.hostSecurityGroupId,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: sg.id,
+          description: `${app.name} ${slot} slot from its load balancer`,
+        },
+        child,
+      );
+    }
 
     const lb = new aws.lb.LoadBalancer(
       `${name}-alb`,
@@ -94,34 +102,48 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
       },
       child,
     );
-    const targets = new aws.lb.TargetGroup(
-      `${name}-targets`,
-      {
-        port: app.hostPort,
-        protocol: "HTTP",
-        targetType: "instance",
-        vpcId: args.vpcId,
-        deregistrationDelay: 30,
-        healthCheck: {
-          path: app.healthPath,
-          port: "traffic-port",
+    const slotTargets = (slot: Slot): aws.lb.TargetGroup => {
+      const port = app.slotPorts[slot];
+      const group = new aws.lb.TargetGroup(
+        `${name}-targets-${slot}`,
+        {
+          port,
           protocol: "HTTP",
-          matcher: "200",
-          interval: 15,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
+          targetType: "instance",
+          vpcId: args.vpcId,
+          deregistrationDelay: 30,
+          healthCheck: {
+            path: app.healthPath,
+            port: "traffic-port",
+            protocol: "HTTP",
+            matcher: "200",
+            interval: 15,
+            healthyThreshold: 2,
+            unhealthyThreshold: 3,
+          },
+          tags: {
+            Name: `${name}-targets-${slot}`,
+            "ci-platform:service": app.name,
+            "ci-platform:slot": slot,
+          },
         },
-        tags: { Name: `${name}-targets`, "ci-platform:service": app.name },
-      },
-      child,
-    );
-    for (const host of args.hosts) {
-      new aws.lb.TargetGroupAttachment(
-        `${name}-${host.name}`,
-        { targetGroupArn: targets.arn, targetId: host.instance.id, port: app.hostPort },
         child,
       );
-    }
+      for (const host of args.hosts) {
+        new aws.lb.TargetGroupAttachment(
+          `${name}-${host.name}-${slot}`,
+          { targetGroupArn: group.arn, targetId: host.instance.id, port },
+          child,
+        );
+      }
+      return group;
+    };
+    const targetGroups: Record<Slot, aws.lb.TargetGroup> = {
+      blue: slotTargets("blue"),
+      green: slotTargets("green"),
+    };
+    // A switch changes only this: the listener's forward moves to the other slot's group.
+    const live = targetGroups[app.liveSlot];
     if (args.certificateArn) {
       new aws.lb.Listener(
         `${name}-https`,
@@ -131,7 +153,7 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
           protocol: "HTTPS",
           sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
           certificateArn: args.certificateArn,
-          defaultActions: [{ type: "forward", targetGroupArn: targets.arn }],
+          defaultActions: [{ type: "forward", targetGroupArn: live.arn }],
         },
         child,
       );
@@ -157,7 +179,7 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
           loadBalancerArn: lb.arn,
           port: 80,
           protocol: "HTTP",
-          defaultActions: [{ type: "forward", targetGroupArn: targets.arn }],
+          defaultActions: [{ type: "forward", targetGroupArn: live.arn }],
         },
         child,
       );

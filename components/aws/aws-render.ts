@@ -1,5 +1,6 @@
-/** Address plan of the production VPC, pure so it is tested directly. */
+/** Production's pure parts: the VPC's address plan, names, release slots, rendered files. */
 import { formatCidr, parseCidr } from "../config/ipv4";
+import { SLOTS, type Slot } from "../release/slots";
 
 export interface ZoneSubnets {
   readonly zone: string;
@@ -119,5 +120,41 @@ export function assumeRolePolicy(service: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}
+
+/** What decides an app's release slots: the stack config's versions and live slot. */
+export interface SlotRelease {
+  readonly name: string;
+  /** The live slot's image tag. */
+  readonly version: string | undefined;
+  readonly liveSlot: Slot;
+  /** The idle slot's image tag. @default none: the idle slot runs nothing */
+  readonly idleVersion: string | undefined;
+}
+
+export interface SlotVersion {
+  readonly slot: Slot;
+  readonly version: string;
+}
+
+/**
+ * The slots that run a container, each with its image tag: the live slot at `version`, the idle
+ * slot at `idleVersion` when it is set. Blue before green whichever slot is live, so a switch
+ * (liveSlot flipped, version and idleVersion swapped) leaves every slot at the tag it had.
+ */
+export function slotVersions(app: SlotRelease): SlotVersion[] {
+  if (app.version === undefined) {
+    throw new Error(
+      `services.apps.${app.name}.version is not set; the live ${app.liveSlot} slot needs an image version, such as 1.4.2`,
+    );
+  }
+  const tags: Record<Slot, string | undefined> =
+    app.liveSlot === "blue"
+      ? { blue: app.version, green: app.idleVersion }
+      : { blue: app.idleVersion, green: app.version };
+  return SLOTS.flatMap((slot) => {
+    const version = tags[slot];
+    return version === undefined ? [] : [{ slot, version }];
   });
 }

@@ -109,6 +109,27 @@ describe("validateStackConfig", () => {
     ]);
   });
 
+  it("fails when a live slot is neither blue nor green", () => {
+    const services = { datastores: ["mongodb", "redis"], apps: { api: { liveSlot: "purple" } } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      `services.apps.api.liveSlot: "purple" is not a release slot; use blue or green`,
+    ]);
+  });
+
+  it("fails when a CI host's service names an idle version, which only aws stacks deploy", () => {
+    const services = { datastores: ["mongodb", "redis"], apps: { api: { idleVersion: "1.4.1" } } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "services.apps.api.idleVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+    ]);
+  });
+
+  it("fails when Jenkins' port is a release slot's port", () => {
+    const services = { datastores: ["mongodb", "redis"], apps: { api: {} } };
+    expect(messages(ciHostValues({ services, jenkins: { port: 7060 } }))).toEqual([
+      "jenkins.port: 7060 is already used by api's green release slot; pick a free port, such as 8080",
+    ]);
+  });
+
   it("fails when a service's host port is taken by a dev-minimal datastore", () => {
     const services = {
       datastores: ["mongodb", "postgres", "redis"],

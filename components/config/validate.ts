@@ -394,12 +394,10 @@ function readServices(
       );
       continue;
     }
-    const settings = apps[name] === null ? {} : r.object(path, apps[name], [
-            "version",
-            "hostPort",
-            "liveSlot",
-            "idleVersion",
-          ]);
+    const settings =
+      apps[name] === null
+        ? {}
+        : r.object(path, apps[name], ["version", "hostPort", "liveSlot", "idleVersion"]);
     if (!settings) continue;
     const version = readImageTag(r, `${path}.version`, settings["version"]);
     const idleVersion = readImageTag(r, `${path}.idleVersion`, settings["idleVersion"]);

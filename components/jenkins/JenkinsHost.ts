@@ -1,3 +1,4 @@
+import { releaseProxyContainerName } from "../release/ReleaseProxy";
 import type * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -60,6 +61,7 @@ export class JenkinsHost extends pulumi.ComponentResource {
       registry: args.registry?.address,
       registryCertDir: args.registry ? `/etc/docker/certs.d/${args.registry.address}` : undefined,
       networkholderImage: NETWORKHOLDER_IMAGE,
+      proxyContainer: releaseProxyContainerName(args.stack),
     };
     // Relative to the project root, where Pulumi runs the program: plans stay machine-independent.
     new docker.Image(
@@ -81,6 +83,7 @@ export class JenkinsHost extends pulumi.ComponentResource {
             gitUrl: app.repository,
             gitBranch: app.branch,
             appHostPort: app.hostPort,
+            slotPorts: app.slotPorts,
             devPorts: app.dependsOn.map((d) => datastorePort.get(d)!).sort((a, b) => a - b),
             baseImage: app.baseImage ?? DEFAULT_APP_BASE_IMAGE,
             memory: `${app.memoryMb}m`,

@@ -14,6 +14,7 @@ const job = {
   gitUrl: "https://git.example.com/shop/api.git",
   gitBranch: "main",
   appHostPort: 5060,
+  slotPorts: { blue: 6060, green: 7060 },
   devPorts: [6379, 27017],
   baseImage: "node:20-bookworm-slim",
   memory: "256m",
@@ -27,6 +28,7 @@ const settings = {
   registry: "registry.example.com:5443",
   registryCertDir: "/etc/docker/certs.d/registry.example.com:5443",
   networkholderImage: "ci-platform/networkholder:1",
+  proxyContainer: "staging-release-proxy",
 };
 
 describe("renderPluginsFile", () => {
@@ -53,6 +55,9 @@ describe("renderJenkinsfile", () => {
       "SERVICE = 'api'",
       "GIT_URL = 'https://git.example.com/shop/api.git'",
       "APP_HOST_PORT = '5060'",
+      "BLUE_PORT = '6060'",
+      "GREEN_PORT = '7060'",
+      "PROXY_CONTAINER = 'staging-release-proxy'",
       "DEV_PORTS = '6379 27017'",
       "BACKEND_NETWORK = 'staging-backend'",
       "RESOLVER_IP = '172.19.0.2'",

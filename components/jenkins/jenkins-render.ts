@@ -3,6 +3,7 @@
  * document (security, the local docker agent, one pipeline job per service), the Jenkinsfile each
  * job runs, and the install script that puts them on the host. All deterministic.
  */
+import type { SlotPorts } from "../release/slots";
 import { stringify } from "yaml";
 import { shellQuote } from "../ci-host/shell";
 
@@ -41,7 +42,10 @@ export interface PipelineJob {
   readonly service: string;
   readonly gitUrl: string;
   readonly gitBranch: string;
+  /** The public port the host's release proxy serves the service on. */
   readonly appHostPort: number;
+  /** Host ports of the service's blue and green release slots. */
+  readonly slotPorts: SlotPorts;
   /** Host ports of the dev-minimal datastores the service depends on, which redir forwards. */
   readonly devPorts: readonly number[];
   readonly baseImage: string;
@@ -61,6 +65,8 @@ export interface PipelineSettings {
   readonly registryCertDir: string | undefined;
   /** Image of the integration tests' network holder (redir). */
   readonly networkholderImage: string;
+  /** The release proxy container the deploy step switches. */
+  readonly proxyContainer: string;
 }
 
 /** Escapes a value for a single-quoted Groovy string. */
@@ -85,6 +91,9 @@ export function renderJenkinsfile(job: PipelineJob, settings: PipelineSettings):
     ["GIT_URL", job.gitUrl],
     ["GIT_BRANCH", job.gitBranch],
     ["APP_HOST_PORT", String(job.appHostPort)],
+    ["BLUE_PORT", String(job.slotPorts.blue)],
+    ["GREEN_PORT", String(job.slotPorts.green)],
+    ["PROXY_CONTAINER", settings.proxyContainer],
     ["DEV_PORTS", job.devPorts.join(" ")],
     ["BASE_IMAGE", job.baseImage],
     ["APP_MEMORY", job.memory],

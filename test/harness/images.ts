@@ -294,3 +294,24 @@ function busyboxApplets(busybox: string): Promise<string[]> {
 function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 10);
 }
+
+const NGINX_PASSWD =
+  "root:x:0:0:root:/home/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+const NGINX_GROUP = "root:x:0:\nnogroup:x:65534:\n";
+
+/**
+ * A stand-in for the nginx image the program declares (`nginx:1.27-alpine`): this machine's nginx
+ * on busybox, with the directories the program's containers write to.
+ */
+export function buildNginxImage(dockerd: PrivateDockerd, tag: string): Promise<BuiltImage> {
+  return buildRootfsImage(dockerd, {
+    tag,
+    binaries: ["nginx"],
+    dirs: ["/var/log/nginx", "/etc/ci-platform", "/etc/nginx/tls", "/run"],
+    files: [
+      { path: "/etc/passwd", content: NGINX_PASSWD },
+      { path: "/etc/group", content: NGINX_GROUP },
+    ],
+    changes: ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", 'CMD ["nginx", "-g", "daemon off;"]'],
+  });
+}

@@ -15,11 +15,22 @@ import { applyPlan } from "./apply-plan";
 import type { PrivateDockerd } from "./dockerd";
 import {
   buildDnsmasqImage,
+  buildNginxImage,
   buildRedirImage,
   buildRootfsImage,
   buildStubServiceImage,
 } from "./images";
 import { runOk, which } from "./process";
+import { freeLoopbackPorts } from "./net";
+import {
+  RELEASE_PROXY_IMAGE,
+  releaseProxyContainerName,
+} from "../../components/release/ReleaseProxy";
+import {
+  PROXY_CONTAINER_LAYOUT,
+  renderReleaseProxyConf,
+} from "../../components/release/release-render";
+import type { SlotPorts } from "../../components/release/slots";
 
 export const PIPELINE_DIR = path.join(PROJECT_ROOT, "components/jenkins/pipeline");
 export const SAMPLE_SERVICE_DIR = path.join(PROJECT_ROOT, "examples/sample-service");
@@ -55,11 +66,30 @@ export interface PipelineEstate {
   readonly seconds: Readonly<Record<"images" | "plan", number>>;
 }
 
+/** The release proxy's container on the testing CI host, as the program names it. */
+export const PROXY_CONTAINER = releaseProxyContainerName(STACK);
+
+/** Where the sample service is published: the proxy's public port and the two slots' ports. */
+export interface SamplePorts {
+  readonly hostPort: number;
+  readonly slotPorts: SlotPorts;
+}
+
+/** Three free loopback ports for the sample service's public port and slots. */
+export async function freeSamplePorts(): Promise<SamplePorts> {
+  const [hostPort, blue, green] = await freeLoopbackPorts(3);
+  return { hostPort: hostPort!, slotPorts: { blue: blue!, green: green! } };
+}
+
 /**
- * Builds the images and applies the testing stack's containers, networks and volumes (its host
- * commands and Jenkins installation are left out: they would act on this machine).
+ * Builds the images and applies the testing stack's containers, networks and volumes, and its
+ * release proxy with the sample service as its one service (the catalog's services are not built
+ * here). Other host commands and Jenkins' installation are left out: they would act on this machine.
  */
-export async function setUpPipelineEstate(dockerd: PrivateDockerd): Promise<PipelineEstate> {
+export async function setUpPipelineEstate(
+  dockerd: PrivateDockerd,
+  sample: SamplePorts,
+): Promise<PipelineEstate> {
   const started = Date.now();
   await Promise.all([
     ...DATASTORES.map((d) =>
@@ -68,6 +98,7 @@ export async function setUpPipelineEstate(dockerd: PrivateDockerd): Promise<Pipe
     buildDnsmasqImage(dockerd, "dockurr/dnsmasq:2.91"),
     buildRedirImage(dockerd, NETWORKHOLDER_IMAGE),
     buildNodeBaseImage(dockerd, NODE_BASE_IMAGE),
+    buildNginxImage(dockerd, RELEASE_PROXY_IMAGE),
   ]);
   const images = (Date.now() - started) / 1000;
 
@@ -79,13 +110,31 @@ export async function setUpPipelineEstate(dockerd: PrivateDockerd): Promise<Pipe
     host["pullImages"] = false;
   });
   const evaluation = await evaluateStack(STACK, config);
-  const wanted = evaluation.resources.filter(
-    (r) =>
-      r.type === "docker:index/network:Network" ||
-      r.type === "docker:index/volume:Volume" ||
-      (r.type === "docker:index/container:Container" &&
-        (r.name.startsWith(`${CI_HOST}-dev-`) || r.name.startsWith(`${CI_HOST}-prodlike-`))),
-  );
+  const sampleProxyConf = renderReleaseProxyConf(PROXY_CONTAINER_LAYOUT, [
+    { name: SAMPLE_SERVICE, ...sample },
+  ]);
+  const wanted = evaluation.resources
+    .filter(
+      (r) =>
+        r.type === "docker:index/network:Network" ||
+        r.type === "docker:index/volume:Volume" ||
+        (r.type === "docker:index/container:Container" &&
+          (r.name.startsWith(`${CI_HOST}-dev-`) ||
+            r.name.startsWith(`${CI_HOST}-prodlike-`) ||
+            r.name === `${CI_HOST}-release-nginx`)) ||
+        r.name === `${CI_HOST}-release-live-slots`,
+    )
+    .map((r) =>
+      r.name === `${CI_HOST}-release-nginx`
+        ? {
+            ...r,
+            inputs: {
+              ...r.inputs,
+              uploads: [{ file: PROXY_CONTAINER_LAYOUT.conf, content: sampleProxyConf }],
+            },
+          }
+        : r,
+    );
   const applied = await applyPlan({ ...evaluation, resources: wanted }, dockerd);
   const nodeIps = new Map<string, string>();
   for (const r of wanted) {
@@ -219,7 +268,7 @@ export interface BuildEnvOptions {
   readonly buildNumber: number;
   /** The build's checkout dir. */
   readonly workspace: string;
-  readonly appHostPort: number;
+  readonly ports: SamplePorts;
   /** Shared by all builds of a run: the deploy lease lives here. */
   readonly lockDir: string;
   /** @default "main" */
@@ -244,7 +293,11 @@ export function buildEnv(o: BuildEnvOptions): Record<string, string> {
     BACKEND_NETWORK,
     RESOLVER_IP,
     SEARCH_DOMAIN,
-    APP_HOST_PORT: String(o.appHostPort),
+    APP_HOST_PORT: String(o.ports.hostPort),
+    BLUE_PORT: String(o.ports.slotPorts.blue),
+    GREEN_PORT: String(o.ports.slotPorts.green),
+    PROXY_CONTAINER,
+    RELEASE_GRACE: "1",
     PUBLISH: "false",
     STRIPPED: "false",
     CI_LOCK_DIR: o.lockDir,

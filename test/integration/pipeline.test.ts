@@ -13,7 +13,7 @@ import {
   containersOfBuild,
   createServiceRepo,
   editFile,
-  freeLoopbackPort,
+  freeSamplePorts,
   NETWORKHOLDER_IMAGE,
   PIPELINE_DIR,
   readTimings,
@@ -23,6 +23,7 @@ import {
   setUpPipelineEstate,
   STACK,
   type PipelineEstate,
+  type SamplePorts,
   type ScriptRun,
   type ServiceRepo,
   type Timing,
@@ -31,9 +32,11 @@ import { run } from "../harness/process";
 import { httpGet, startRegistryStack, type RegistryStack } from "../harness/registry";
 import { expectOk, inspectDigest, registryFlags, skopeo } from "../harness/registry-images";
 import { useDockerd } from "../harness/use-dockerd";
+import type { Slot } from "../../components/release/slots";
 
-const DEPLOYED = `${STACK}-${SAMPLE_SERVICE}`;
-const PREVIOUS = `${DEPLOYED}-previous`;
+/** The sample service's two release slots on the host. */
+const slotContainer = (slot: Slot): string => `${STACK}-${SAMPLE_SERVICE}-${slot}`;
+const LEASE = `${STACK}-${SAMPLE_SERVICE}.lease`;
 const buildId = (n: number): string => `${SAMPLE_SERVICE}-${n}`;
 
 /** When a build ran its tests (steps 1-4) and held the deploy lease (steps 5-6), epoch ms. */
@@ -66,7 +69,7 @@ const STEPS = [
 describe("pipeline scripts as files", () => {
   it("passes shellcheck -x, every script and the sample's ci-test", async () => {
     const scripts = (await fs.readdir(PIPELINE_DIR)).filter((f) => f.endsWith(".sh")).sort();
-    expect(scripts).toEqual([...STEPS, "lib.sh", "run-all.sh"].sort());
+    expect(scripts).toEqual([...STEPS, "lib.sh", "release.sh", "run-all.sh"].sort());
     const result = await run(
       "shellcheck",
       ["-x", ...scripts, path.join(SAMPLE_SERVICE_DIR, "bin/ci-test")],
@@ -76,7 +79,7 @@ describe("pipeline scripts as files", () => {
     expect(result.code).toBe(0);
   });
 
-  it.each([...STEPS, "run-all.sh"])("%s is a strict bash script", async (script) => {
+  it.each([...STEPS, "run-all.sh", "release.sh"])("%s is a strict bash script", async (script) => {
     const text = await fs.readFile(path.join(PIPELINE_DIR, script), "utf8");
     expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
     expect(text).toContain("\nset -euo pipefail\n");
@@ -89,19 +92,23 @@ describe("pipeline scripts as files", () => {
       SERVICE: "Sample_Service",
       BUILD_NUMBER: "7a",
       APP_HOST_PORT: "70000",
+      GREEN_PORT: "0",
       RESOLVER_IP: "dns",
     });
     expect(result.code).toBe(2);
     expect(result.output).toContain(
       [
-        "ERROR: invalid input (8 problem(s)):",
+        "ERROR: invalid input (11 problem(s)):",
         "  - WORKSPACE is not set",
         "  - STACK is not set",
         "  - BACKEND_NETWORK is not set",
         "  - SEARCH_DOMAIN is not set",
+        "  - BLUE_PORT is not set",
+        "  - PROXY_CONTAINER is not set",
         "  - SERVICE 'Sample_Service' is not a lowercase DNS label (a-z, 0-9, '-'); it names images and containers",
         "  - BUILD_NUMBER '7a' is not a number (Jenkins sets it; from a terminal pass e.g. BUILD_NUMBER=1)",
         "  - APP_HOST_PORT '70000' is not a TCP port (1-65535)",
+        "  - GREEN_PORT '0' is not a TCP port (1-65535)",
         "  - RESOLVER_IP 'dns' is not an IPv4 address",
       ].join("\n"),
     );
@@ -114,7 +121,7 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
   let lockDir = "";
   let estate: PipelineEstate;
   let repo: ServiceRepo;
-  let appHostPort = 0;
+  let ports: SamplePorts;
   let registry: RegistryStack | undefined;
   /** Revisions by name, as the tests commit them. */
   const rev: Record<string, string> = {};
@@ -122,14 +129,13 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
   beforeAll(async () => {
     scratch = await fs.realpath(await fs.mkdtemp(path.join(tmpdir(), "pipeline-")));
     lockDir = path.join(scratch, "locks");
-    const [ready, created, port] = await Promise.all([
-      setUpPipelineEstate(dockerd()),
+    ports = await freeSamplePorts();
+    const [ready, created] = await Promise.all([
+      setUpPipelineEstate(dockerd(), ports),
       createServiceRepo(scratch),
-      freeLoopbackPort(),
     ]);
     estate = ready;
     repo = created;
-    appHostPort = port;
     rev["initial"] = await repo.revision();
   }, 240_000);
 
@@ -151,16 +157,29 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
         repo,
         buildNumber: n,
         workspace: workspace(n),
-        appHostPort,
+        ports,
         lockDir,
         ...options,
       }),
     );
-  /** What the deployed service answers on its published port. */
-  const health = async (): Promise<{ code: number; body: Record<string, unknown> }> => {
-    const response = await httpGet(`http://127.0.0.1:${appHostPort}/health`);
-    return { code: response.status, body: JSON.parse(response.body) as Record<string, unknown> };
+  /** What the service answers on its public port (the release proxy), and from which slot. */
+  const health = async (): Promise<{
+    code: number;
+    slot: string;
+    body: Record<string, unknown>;
+  }> => {
+    const response = await httpGet(`http://127.0.0.1:${ports.hostPort}/health`);
+    return {
+      code: response.status,
+      slot: String(response.headers["x-release-slot"]),
+      body: JSON.parse(response.body) as Record<string, unknown>,
+    };
   };
+  /** The live slot's container, as the proxy serves it. */
+  const live = async (): Promise<string> => slotContainer((await health()).slot as Slot);
+  const state = async (container: string): Promise<string> =>
+    (await dockerd().docker(["inspect", "-f", "{{.State.Status}}", container])).stdout.trim() ||
+    "missing";
   const label = (container: string, key: string): Promise<string> =>
     dockerd().dockerOk([
       "inspect",
@@ -181,10 +200,13 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
     expect(result.output).toContain("==> all 7 steps passed");
     expect(result.output).toContain("PUBLISH is not true: nothing to publish");
 
+    // No slot was live: the build went into the idle green slot and the proxy switched to it.
     expect(await health()).toEqual({
       code: 200,
+      slot: "green",
       body: { status: "ok", service: SAMPLE_SERVICE, revision: rev["initial"] },
     });
+    const DEPLOYED = slotContainer("green");
     // One commit, one image: tagged with the revision and the build number.
     const ids = await dockerd().dockerOk([
       "image",
@@ -201,14 +223,16 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
       NetworkSettings: { Networks: Record<string, unknown> };
     }[];
     expect(inspect[0]!.HostConfig.PortBindings).toEqual({
-      "5000/tcp": [{ HostIp: "127.0.0.1", HostPort: String(appHostPort) }],
+      "5000/tcp": [{ HostIp: "127.0.0.1", HostPort: String(ports.slotPorts.green) }],
     });
     expect(Object.keys(inspect[0]!.NetworkSettings.Networks)).toEqual(["testing-backend"]);
     expect(await label(DEPLOYED, "build-id")).toBe(buildId(1));
 
     // The same image everywhere; only APP_ENV tells the environment.
     const env = await dockerd().dockerOk(["inspect", "-f", "{{json .Config.Env}}", DEPLOYED]);
-    expect(JSON.parse(env) as string[]).toContain("APP_ENV=testing");
+    expect(JSON.parse(env) as string[]).toEqual(
+      expect.arrayContaining(["APP_ENV=testing", "RELEASE_SLOT=green"]),
+    );
 
     // Production-like names resolve through the stack's dnsmasq, and the nodes answer.
     const node = "mongodb-cluster-a-node-1";
@@ -249,27 +273,72 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
     expect((await health()).body["revision"]).toBe(rev["initial"]);
   });
 
-  it("restores the previous deployment when the live tests fail", async () => {
+  it("removes the new slot and never switches when the pre-tests fail against it", async () => {
     rev["broken-live"] = await repo.commit("Expect French in the live tests", async (tree) => {
       await editFile(tree, "src/greeting.mjs", "`hi, ${", "`hello, ${");
       await editFile(tree, "test/live/live.test.mjs", '"hello, live"', '"bonjour, live"');
     });
     const result = await pipeline("run-all.sh", 3);
     expect(result.code, result.output).toBe(1);
-    expect(result.output).toContain(`keeping ${DEPLOYED} (${buildId(1)}) as ${PREVIOUS}, stopped`);
+    // Build 1 is live in green: build 3 went into blue and was tested there, not through the proxy.
+    expect(result.output).toContain("the green slot is live; deploying into the blue slot");
+    expect(result.output).toContain(`ERROR: the pre-tests failed against ${slotContainer("blue")}`);
     expect(result.output).toContain(
-      `restored: ${DEPLOYED} (${buildId(1)}) answers /health on 127.0.0.1:${appHostPort}`,
+      `removing ${slotContainer("blue")}: the live green slot serves on`,
     );
-    expect(result.output).toContain("==> 06-live-test FAILED (exit 1)");
+    expect(result.output).not.toContain("live: the proxy sends");
+    expect(result.output).toContain("==> 05-deploy FAILED (exit 1)");
 
-    expect(await health()).toMatchObject({ code: 200, body: { revision: rev["initial"] } });
-    expect(await label(DEPLOYED, "build-id")).toBe(buildId(1));
-    expect(await exists(PREVIOUS)).toBe(false);
+    expect(await health()).toMatchObject({
+      code: 200,
+      slot: "green",
+      body: { revision: rev["initial"] },
+    });
+    expect(await exists(slotContainer("blue"))).toBe(false);
     expect(await containersOfBuild(dockerd(), buildId(3))).toEqual([]);
     expect(await leases()).toEqual([]);
   });
 
-  it("restores the previous container when the new one fails its health check", async () => {
+  it("switches back and removes the failed slot when the live tests fail through the proxy", async () => {
+    // A failure only the public port shows (as a proxy limit or header would): the live suite
+    // refuses responses that came through the release proxy.
+    const refuseProxy =
+      '    assert.equal(headers["x-release-slot"], undefined, "served through the proxy");\n';
+    rev["proxy-only"] = await repo.commit("Refuse the proxy in the live tests", async (tree) => {
+      await editFile(tree, "test/live/live.test.mjs", '"bonjour, live"', '"hello, live"');
+      await editFile(
+        tree,
+        "test/live/live.test.mjs",
+        "const { status, body } = await get(`${BASE_URL}/health`);\n",
+        "const { status, headers, body } = await get(`${BASE_URL}/health`);\n" + refuseProxy,
+      );
+    });
+    const result = await pipeline("run-all.sh", 31);
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toContain(
+      `live: the proxy sends ${SAMPLE_SERVICE} (127.0.0.1:${ports.hostPort}) to the blue slot`,
+    );
+    expect(result.output).toContain("WARNING: live tests failed: switching back");
+    expect(result.output).toContain(
+      `live: the proxy sends ${SAMPLE_SERVICE} (127.0.0.1:${ports.hostPort}) to the green slot`,
+    );
+    expect(result.output).toContain(
+      `removing ${slotContainer("blue")} (${buildId(31)}), the failed blue slot`,
+    );
+    expect(result.output).toContain("==> 06-live-test FAILED (exit 1)");
+
+    expect(await health()).toMatchObject({
+      code: 200,
+      slot: "green",
+      body: { revision: rev["initial"] },
+    });
+    expect(await label(slotContainer("green"), "build-id")).toBe(buildId(1));
+    expect(await exists(slotContainer("blue"))).toBe(false);
+    expect(await containersOfBuild(dockerd(), buildId(31))).toEqual([]);
+    expect(await leases()).toEqual([]);
+  });
+
+  it("keeps the live slot when the new one fails its health check, and removes the new one", async () => {
     // An image of this revision whose container exits at once, deployed by step 5 alone.
     const n = 90;
     await fs.mkdir(path.join(workspace(n), ".ci-platform"), { recursive: true });
@@ -284,26 +353,37 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
     });
     const result = await pipeline("05-deploy.sh", n);
     expect(result.code, result.output).toBe(1);
+    const blue = slotContainer("blue");
     // Restarted by its policy or not, it is caught at once, without waiting HEALTH_TIMEOUT.
     expect(result.output).toMatch(
-      new RegExp(`WARNING: ${DEPLOYED} stopped: it is \\w+ and was restarted \\d+ time\\(s\\)`),
+      new RegExp(`WARNING: ${blue} stopped: it is \\w+ and was restarted \\d+ time\\(s\\)`),
     );
     expect(result.output).toContain(
-      `ERROR: ${DEPLOYED} failed its health check (GET /health on 127.0.0.1:${appHostPort}, up to 30 s)`,
+      `ERROR: ${blue} failed its health check (GET /health on 127.0.0.1:${ports.slotPorts.blue}, up to 30 s)`,
     );
     expect(result.seconds).toBeLessThan(20);
     expect(result.output).toContain("cannot start");
-    expect(result.output).toContain(`restored: ${DEPLOYED} (${buildId(1)}) answers /health`);
+    expect(result.output).toContain(`removing ${blue}: the live green slot serves on`);
+    expect(result.output).not.toContain("live: the proxy sends");
 
-    expect(await health()).toMatchObject({ code: 200, body: { revision: rev["initial"] } });
-    expect(await exists(PREVIOUS)).toBe(false);
+    expect(await health()).toMatchObject({
+      code: 200,
+      slot: "green",
+      body: { revision: rev["initial"] },
+    });
+    expect(await exists(blue)).toBe(false);
     expect(await containersOfBuild(dockerd(), buildId(n))).toEqual([]);
     expect(await leases()).toEqual([]);
   });
 
   it("runs two builds of different commits at once and serializes their deploys", async () => {
-    rev["fixed"] = await repo.commit("Expect English again", (tree) =>
-      editFile(tree, "test/live/live.test.mjs", '"bonjour, live"', '"hello, live"'),
+    rev["fixed"] = await repo.commit("Accept the proxy again", (tree) =>
+      editFile(
+        tree,
+        "test/live/live.test.mjs",
+        '    assert.equal(headers["x-release-slot"], undefined, "served through the proxy");\n',
+        "",
+      ),
     );
     await repo.branch("feature");
     rev["feature"] = await repo.commit(
@@ -325,11 +405,14 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
     // ... and one deployed and live-tested strictly after the other.
     expect(a.leaseTo <= b.leaseFrom || b.leaseTo <= a.leaseFrom).toBe(true);
 
+    // Green (build 1) -> blue (the first) -> green (the second); the first's slot is stopped.
     const last = a.leaseFrom > b.leaseFrom ? 4 : 5;
-    expect(await label(DEPLOYED, "build-id")).toBe(buildId(last));
-    expect((await health()).body["revision"]).toBe(last === 4 ? rev["fixed"] : rev["feature"]);
-    expect(await containersOfBuild(dockerd(), buildId(9 - last))).toEqual([]);
-    expect(await exists(PREVIOUS)).toBe(false);
+    const served = await health();
+    expect(served.slot).toBe("green");
+    expect(await label(slotContainer("green"), "build-id")).toBe(buildId(last));
+    expect(served.body["revision"]).toBe(last === 4 ? rev["fixed"] : rev["feature"]);
+    expect(await label(slotContainer("blue"), "build-id")).toBe(buildId(9 - last));
+    expect(await state(slotContainer("blue"))).toBe("exited");
     expect(await leases()).toEqual([]);
   });
 
@@ -399,17 +482,20 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
         "ls /app; command -v ci-test; node -e \"import('/app/src/app.mjs').then((m) => console.log(typeof m.createApp))\"",
       ),
     ).toBe("node_modules\npackage-lock.json\npackage.json\nsrc\nfunction");
-    expect(await containersOfBuild(dockerd(), buildId(n))).toEqual([DEPLOYED]);
+    expect(await containersOfBuild(dockerd(), buildId(n))).toEqual([await live()]);
   });
 
-  it("takes over a lease abandoned between steps 5 and 6 and rolls back its unverified deploy", async () => {
+  it("takes over a lease abandoned between steps 5 and 6 and rolls back its untested switch", async () => {
+    const before = (await health()).slot as Slot;
+    const after = before === "blue" ? "green" : "blue";
     // Build 7 runs steps 1-5 one script at a time, as Jenkins does, then is "killed".
     for (const step of STEPS.slice(0, 5)) {
       const result = await pipeline(step, 7);
       expect(result.code, `${step}\n${result.output}`).toBe(0);
     }
-    expect(await leases()).toEqual([`${DEPLOYED}.lease`]);
-    expect(await label(PREVIOUS, "build-id")).toBe(buildId(6));
+    expect(await leases()).toEqual([LEASE]);
+    expect((await health()).slot).toBe(after);
+    expect(await label(slotContainer(before), "build-id")).toBe(buildId(6));
 
     const result = await pipeline("run-all.sh", 8, { extra: { DEPLOY_LEASE_TTL: "0" } });
     expect(result.code, result.output).toBe(0);
@@ -417,20 +503,27 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
       `WARNING: took over the deploy lease of ${buildId(7)} (older than 0 s)`,
     );
     expect(result.output).toContain(
-      `WARNING: ${PREVIOUS} exists: the deploy of ${buildId(7)} was never live-tested; rolling it back first`,
+      `WARNING: the switch to the ${after} slot (${buildId(7)}) was never tested: rolling it back first`,
     );
-    expect(result.output).toContain(`restored: ${DEPLOYED} (${buildId(6)}) answers /health`);
-    expect(result.output).toContain(`removing ${PREVIOUS} (${buildId(6)})`);
+    expect(result.output).toContain(
+      `removing ${slotContainer(after)} (${buildId(7)}), the failed ${after} slot`,
+    );
 
-    expect(await label(DEPLOYED, "build-id")).toBe(buildId(8));
+    // Build 6 was live again, then build 8 went into the slot build 7 had taken.
+    expect(await health()).toMatchObject({ code: 200, slot: after });
+    expect(await label(slotContainer(after), "build-id")).toBe(buildId(8));
+    expect(await label(slotContainer(before), "build-id")).toBe(buildId(6));
+    expect(await state(slotContainer(before))).toBe("exited");
     expect(await containersOfBuild(dockerd(), buildId(7))).toEqual([]);
-    expect(await exists(PREVIOUS)).toBe(false);
     expect(await leases()).toEqual([]);
   });
 
-  it("leaves only the deployed container besides the stack's own", async () => {
+  it("leaves only the two slots besides the stack's own, the idle one stopped", async () => {
     const names = (await dockerd().dockerOk(["ps", "-a", "--format", "{{.Names}}"])).split("\n");
-    expect(names.sort()).toEqual([...estate.containers, DEPLOYED].sort());
+    const slots = [slotContainer("blue"), slotContainer("green")];
+    expect(names.sort()).toEqual([...estate.containers, ...slots].sort());
+    const running = (await dockerd().dockerOk(["ps", "--format", "{{.Names}}"])).split("\n");
+    expect(running.filter((n) => slots.includes(n))).toEqual([await live()]);
     expect((await networks()).filter((name) => name.endsWith("-net"))).toEqual([]);
   });
 });

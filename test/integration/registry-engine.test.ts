@@ -16,7 +16,7 @@ import { renderHtpasswd } from "../../components/registry/htpasswd";
 import type { Evaluation } from "../../tools/plan/evaluate";
 import { containerMaintenance } from "../../tools/registry/prune-cli";
 import { applyPlan, descendsFrom } from "../harness/apply-plan";
-import { buildRootfsImage } from "../harness/images";
+import { buildNginxImage, buildRootfsImage } from "../harness/images";
 import { waitFor } from "../harness/process";
 import { freeLoopbackPort } from "../harness/net";
 import { useDockerd } from "../harness/use-dockerd";
@@ -24,9 +24,6 @@ import { editedStackConfig, evaluateStack, findResource } from "../mocks";
 
 const USER = "jenkins";
 const PASSWORD = "correct-horse-battery-staple";
-const PASSWD =
-  "root:x:0:0:root:/home/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
-const GROUP = "root:x:0:\nnogroup:x:65534:\n";
 
 function get(
   port: number,
@@ -105,16 +102,7 @@ describe("the staging registry on a real Docker engine", { timeout: 120_000 }, (
       ],
       changes: ['ENTRYPOINT ["/bin/registry"]', 'CMD ["serve", "/etc/docker/registry/config.yml"]'],
     });
-    await buildRootfsImage(engine, {
-      tag: "nginx:1.27-alpine",
-      binaries: ["nginx"],
-      dirs: ["/var/log/nginx", "/etc/ci-platform", "/etc/nginx/tls", "/run"],
-      files: [
-        { path: "/etc/passwd", content: PASSWD },
-        { path: "/etc/group", content: GROUP },
-      ],
-      changes: ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", 'CMD ["nginx", "-g", "daemon off;"]'],
-    });
+    await buildNginxImage(engine, "nginx:1.27-alpine");
     const htpasswd = renderHtpasswd([{ user: USER, hash: await bcrypt.hash(PASSWORD, 10) }]);
     const edited = editedStackConfig("staging", (doc) => {
       const hosts = doc.config["ci-platform:ciHosts"] as Record<string, Record<string, unknown>>;

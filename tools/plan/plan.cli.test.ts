@@ -119,7 +119,7 @@ describe("npm run plan", () => {
     expect([...b.keys()]).toEqual([...a.keys()]);
     const changed = [...a.keys()].filter((k) => a.get(k) !== b.get(k)).sort();
     const hosts = ["1a-1", "1a-2", "1b-1", "1b-2", "1c-1", "1c-2"].map(
-      (h) => `prod-app-us-east-${h}-billing`,
+      (h) => `prod-app-us-east-${h}-billing-blue`,
     );
     expect(changed).toEqual(
       [

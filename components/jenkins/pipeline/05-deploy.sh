@@ -1,31 +1,41 @@
 #!/usr/bin/env bash
-# Step 5 of 7, deploy: the build's image replaces ${STACK}-${SERVICE}, the one long-lived container
-# of the service, on BACKEND_NETWORK (resolving through RESOLVER_IP with SEARCH_DOMAIN, like
-# production), published on 127.0.0.1:APP_HOST_PORT only.
-#
-# The container it replaces is renamed ${STACK}-${SERVICE}-previous and stopped (only one container
-# can hold the host port), not removed: if the new one does not answer GET HEALTH_PATH with 200
-# within HEALTH_TIMEOUT, it is removed and the previous one restarted; otherwise the previous one is
-# kept until step 6 passes. Deploys of one service are serialized by a lease this step takes and
-# step 6 releases (see lib.sh); a deploy another build left unverified is rolled back first.
+# Step 5 of 7, deploy (blue-green, see lib.sh): the build's image goes into the service's idle
+# slot, ${STACK}-${SERVICE}-<blue|green>, on BACKEND_NETWORK (resolving through RESOLVER_IP with
+# SEARCH_DOMAIN, like production), published on 127.0.0.1 at the slot's port only. It must answer
+# GET HEALTH_PATH with 200 within HEALTH_TIMEOUT and pass the pre-tests (`ci-test live` against the
+# slot directly); then the release proxy is switched to it, and the live slot serves on until
+# step 6's live tests through the public port pass (then it is stopped after RELEASE_GRACE) or fail
+# (then the proxy switches back). Any failure before the switch removes the new slot and leaves the
+# live one untouched. Deploys of one service are serialized by a lease this step takes and step 6
+# releases; a switch another build left untested is rolled back first.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ci_step_init 05-deploy
-require_env SERVICE BUILD_NUMBER WORKSPACE STACK BACKEND_NETWORK RESOLVER_IP SEARCH_DOMAIN APP_HOST_PORT
+require_env SERVICE BUILD_NUMBER WORKSPACE STACK BACKEND_NETWORK RESOLVER_IP SEARCH_DOMAIN \
+  APP_HOST_PORT BLUE_PORT GREEN_PORT PROXY_CONTAINER
 check_inputs
 require_tools docker timeout flock
 read_revision
 require_image
 deploy_names
+on_exit remove_build_containers
 
-# Until the new container passes its health check, any failure puts the previous one back.
 phase=waiting
 on_deploy_exit() {
   local rc="$1"
   if ((rc != 0)); then
-    if [[ "$phase" == replacing ]]; then restore_previous || true; fi
+    case "$phase" in
+      deploying)
+        if container_exists "$NEW"; then
+          show_logs "$NEW"
+          log "removing $NEW: the live $LIVE slot serves on"
+          timeout 60 docker rm --force "$NEW" >/dev/null || warn "could not remove $NEW"
+        fi
+        ;;
+      switching) abandon_slot "$IDLE" || warn "could not switch back to the $LIVE slot" ;;
+    esac
     if [[ "$phase" != waiting ]]; then release_lease; fi
   fi
 }
@@ -33,47 +43,31 @@ on_exit on_deploy_exit
 
 acquire_lease
 phase=leased
-if container_exists "$PREVIOUS"; then
-  # Only a build that stopped between deploy and live tests leaves one: its deploy is unverified.
-  warn "$PREVIOUS exists: the deploy of $(build_of "$DEPLOYED") was never live-tested; rolling it back first"
-  restore_previous || die "could not restore $PREVIOUS"
-fi
+require_proxy
+roll_back_unverified || die "could not roll back the untested switch of $SERVICE"
 
-phase=replacing
-if container_exists "$DEPLOYED"; then
-  log "keeping $DEPLOYED ($(build_of "$DEPLOYED")) as $PREVIOUS, stopped"
-  docker rename "$DEPLOYED" "$PREVIOUS"
-  timeout 60 docker stop --time 10 "$PREVIOUS" >/dev/null
-else
-  log "no $DEPLOYED yet: first deploy"
-fi
+LIVE="$(live_slot)"
+IDLE="$(other_slot "$LIVE")"
+NEW="$(slot_container "$IDLE")"
+log "$SERVICE: the $LIVE slot is live; deploying into the $IDLE slot"
 
-run_args=(
-  --detach
-  --name "$DEPLOYED"
-  --label "$LABEL.stack=$STACK"
-  --label "$LABEL.service=$SERVICE"
-  --label "$LABEL.build-id=$BUILD_ID"
-  --label "$LABEL.git-revision=$GIT_REVISION"
-  --label "$LABEL.role=deployed"
-  --env "APP_ENV=$STACK"
-  --env "SERVICE=$SERVICE"
-  --env "BUILD_NUMBER=$BUILD_NUMBER"
+phase=deploying
+start_slot "$IDLE" "$BUILD_IMAGE" \
+  --label "$LABEL.build-id=$BUILD_ID" \
+  --label "$LABEL.git-revision=$GIT_REVISION" \
+  --env "BUILD_NUMBER=$BUILD_NUMBER" \
   --env "GIT_REVISION=$GIT_REVISION"
-  --network "$BACKEND_NETWORK"
-  --network-alias "$SERVICE"
-  --dns "$RESOLVER_IP"
-  --dns-search "$SEARCH_DOMAIN"
-  --publish "127.0.0.1:$APP_HOST_PORT:$APP_PORT"
-  --restart unless-stopped
-  --log-driver json-file --log-opt max-size=10m --log-opt max-file=3
-  --security-opt no-new-privileges:true
-)
-if [[ -n "${APP_MEMORY:-}" ]]; then run_args+=(--memory "$APP_MEMORY"); fi
-log "starting $DEPLOYED from $BUILD_IMAGE on $BACKEND_NETWORK, 127.0.0.1:$APP_HOST_PORT -> $APP_PORT"
-docker run "${run_args[@]}" "$BUILD_IMAGE" >/dev/null
-if ! timed health wait_healthy "$DEPLOYED" "$HEALTH_TIMEOUT"; then
-  die "$DEPLOYED failed its health check (GET $HEALTH_PATH on 127.0.0.1:$APP_HOST_PORT, up to $HEALTH_TIMEOUT s)"
+port="$(slot_port "$IDLE")"
+if ! timed health wait_healthy "$NEW" "$HEALTH_TIMEOUT" "$port"; then
+  die "$NEW failed its health check (GET $HEALTH_PATH on 127.0.0.1:$port, up to $HEALTH_TIMEOUT s)"
 fi
+log "pre-tests: ci-test live against the $IDLE slot, http://127.0.0.1:$port"
+timed service-pre-live run_suite pre-live --network host \
+  --env "BASE_URL=http://127.0.0.1:$port" "$BUILD_IMAGE" ci-test live ||
+  die "the pre-tests failed against $NEW"
+
+phase=switching
+mark_unverified "$IDLE"
+timed switch switch_to "$IDLE" || die "could not switch the proxy to $NEW"
 phase=deployed
-log "deployed: $DEPLOYED answers on 127.0.0.1:$APP_HOST_PORT$HEALTH_PATH; the lease stays with this build until step 6"
+log "deployed: 127.0.0.1:$APP_HOST_PORT serves $NEW; the lease stays with this build until step 6"

@@ -7,10 +7,11 @@
 # Inputs (which step needs which is checked by each step, all problems reported at once):
 #   SERVICE, BUILD_NUMBER, WORKSPACE (the service's checkout dir), GIT_URL, GIT_BRANCH,
 #   BASE_IMAGE, DEV_PORTS, STACK, BACKEND_NETWORK, RESOLVER_IP, SEARCH_DOMAIN, APP_HOST_PORT,
+#   BLUE_PORT, GREEN_PORT, PROXY_CONTAINER,
 #   PUBLISH, REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD, REGISTRY_CERT_DIR, STRIPPED, DOCKER_HOST.
 # Optional, with defaults below: SLIM_BASE_IMAGE, NETWORKHOLDER_IMAGE, DEV_HOST, HEALTH_PATH,
-#   APP_MEMORY, CI_LOCK_DIR, KEEP_IMAGES, DANGLING_IMAGE_MIN_AGE and the *_TIMEOUT /
-#   DEPLOY_LEASE_TTL bounds.
+#   APP_MEMORY, CI_LOCK_DIR, KEEP_IMAGES, DANGLING_IMAGE_MIN_AGE, PROXY_LIVE_DIR, PROXY_CONF,
+#   RELEASE_GRACE and the *_TIMEOUT / DEPLOY_LEASE_TTL bounds.
 # Derived: BUILD_ID=${SERVICE}-${BUILD_NUMBER} (replaces Jenkins' own BUILD_ID), GIT_REVISION (read
 #   from $WORKSPACE/.ci-platform/revision, written by step 1).
 
@@ -33,6 +34,12 @@ fi
 : "${NETWORKHOLDER_IMAGE:=ci-platform/networkholder:1}"
 # Shared by every build on the host (not per-user TMPDIR): the deploy leases live here.
 : "${CI_LOCK_DIR:=/tmp/ci-platform-locks}"
+# Blue-green releases: where the proxy keeps live files and its config (the program's layout),
+# how long an old slot keeps running after a switch, and how long a switch may take to show.
+: "${PROXY_LIVE_DIR:=/var/lib/release-proxy/live}"
+: "${PROXY_CONF:=/etc/ci-platform/release-proxy.conf}"
+: "${RELEASE_GRACE:=30}"
+: "${SWITCH_TIMEOUT:=15}"
 # Image retention after a deploy (step 6): the builds whose images each host keeps per service.
 : "${KEEP_IMAGES:=3}"
 
@@ -170,7 +177,11 @@ check_inputs() {
   check_label STACK
   [[ -z "${BUILD_NUMBER:-}" || "$BUILD_NUMBER" =~ ^[0-9]+$ ]] ||
     CI_ERRORS+=("BUILD_NUMBER '$BUILD_NUMBER' is not a number (Jenkins sets it; from a terminal pass e.g. BUILD_NUMBER=1)")
-  [[ -z "${APP_HOST_PORT:-}" ]] || check_port APP_HOST_PORT "$APP_HOST_PORT"
+  for p in APP_HOST_PORT BLUE_PORT GREEN_PORT; do
+    [[ -z "${!p:-}" ]] || check_port "$p" "${!p}"
+  done
+  [[ "$RELEASE_GRACE" =~ ^[0-9]+$ ]] ||
+    CI_ERRORS+=("RELEASE_GRACE '$RELEASE_GRACE' is not a number of seconds")
   for p in ${DEV_PORTS:-}; do check_port DEV_PORTS "$p"; done
   [[ -z "${RESOLVER_IP:-}" || "$RESOLVER_IP" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] ||
     CI_ERRORS+=("RESOLVER_IP '$RESOLVER_IP' is not an IPv4 address")
@@ -338,9 +349,9 @@ http_status() {
   ' "$1" "$2" "$3" 2>/dev/null || true
 }
 
-# wait_healthy <container> <seconds>: GET 127.0.0.1:$APP_HOST_PORT$HEALTH_PATH answers 200.
+# wait_healthy <container> <seconds> <port>: GET 127.0.0.1:<port>$HEALTH_PATH answers 200.
 wait_healthy() {
-  local container="$1" limit="$2" deadline code=""
+  local container="$1" limit="$2" port="$3" deadline code=""
   deadline=$((SECONDS + limit))
   local state restarts
   while :; do
@@ -351,10 +362,10 @@ wait_healthy() {
       warn "$container stopped: it is $state and was restarted $restarts time(s)"
       return 1
     fi
-    code="$(http_status 127.0.0.1 "$APP_HOST_PORT" "$HEALTH_PATH")"
+    code="$(http_status 127.0.0.1 "$port" "$HEALTH_PATH")"
     [[ "$code" == 200 ]] && return 0
     if ((SECONDS >= deadline)); then
-      warn "GET http://127.0.0.1:$APP_HOST_PORT$HEALTH_PATH answered '${code:-nothing}' for ${limit} s"
+      warn "GET http://127.0.0.1:$port$HEALTH_PATH answered '${code:-nothing}' for ${limit} s"
       return 1
     fi
     sleep 0.5
@@ -370,20 +381,18 @@ run_suite() {
   timeout --kill-after=10 "$TEST_TIMEOUT" docker run --rm "${RUN_ARGS[@]}" "$@"
 }
 
-# --- the deployed container and its lease --------------------------------------------------------
+# --- the deploy lease -----------------------------------------------------------------------------
 #
-# Step 5 replaces `${STACK}-${SERVICE}`; the container it replaces is kept, stopped, as
-# `${STACK}-${SERVICE}-previous` until step 6's live tests pass (then removed) or fail (then
-# restored). Deploys of one service are serialized by a lease, a file guarded by flock, that step 5
-# takes and step 6 releases, so two builds never interleave deploy and live tests. A lease older
-# than DEPLOY_LEASE_TTL (a build aborted between steps 5 and 6) is taken over, and the deploy it
-# left unverified is rolled back first.
+# Deploys of one service on a host are serialized by a lease, a file guarded by flock, that step 5
+# (or release.sh) takes and step 6 releases, so two builds never interleave deploy and live tests.
+# A lease older than DEPLOY_LEASE_TTL (a build aborted between steps 5 and 6) is taken over, and
+# the switch it left unverified is rolled back first.
 
 deploy_names() {
   DEPLOYED="${STACK}-${SERVICE}"
-  PREVIOUS="${STACK}-${SERVICE}-previous"
   LEASE_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.lease"
   LOCK_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.lock"
+  UNVERIFIED_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.unverified"
 }
 
 # with_lock <command...>: runs it holding the service's flock (bounded to 60 s).
@@ -470,29 +479,202 @@ release_lease() {
   with_lock release_lease_locked || warn "could not release the deploy lease $LEASE_FILE"
 }
 
-# restore_previous: puts the kept previous container back as the deployed one and waits until it
-# answers its health check. Returns 0 when there was nothing to restore.
-restore_previous() {
-  if container_exists "$DEPLOYED"; then
-    show_logs "$DEPLOYED"
-    log "removing $DEPLOYED ($(build_of "$DEPLOYED"))"
-    timeout 60 docker rm --force "$DEPLOYED" >/dev/null
-  fi
-  if ! container_exists "$PREVIOUS"; then
-    log "no previous deployment to restore: $DEPLOYED is not deployed now"
-    return 0
-  fi
-  local build
-  build="$(build_of "$PREVIOUS")"
-  log "restoring the previous deployment ($build)"
-  docker rename "$PREVIOUS" "$DEPLOYED"
-  timeout 60 docker start "$DEPLOYED" >/dev/null
-  if wait_healthy "$DEPLOYED" "$HEALTH_TIMEOUT"; then
-    log "restored: $DEPLOYED ($build) answers $HEALTH_PATH on 127.0.0.1:$APP_HOST_PORT"
+# --- blue-green release slots ------------------------------------------------------------------
+#
+# Every service runs in two slots, blue and green: containers ${STACK}-${SERVICE}-blue and -green,
+# published on 127.0.0.1:BLUE_PORT and :GREEN_PORT. The host's release proxy (PROXY_CONTAINER, an
+# nginx the program declares: components/release/) listens on 127.0.0.1:APP_HOST_PORT and sends
+# each request to the live slot its live file PROXY_LIVE_DIR/${SERVICE}.conf names. A release
+# deploys into the idle slot, tests it there, switches the proxy (a graceful nginx reload: requests
+# in flight finish on the old slot, none is refused), tests through the public port, and then
+# either stops the old slot after RELEASE_GRACE seconds (kept, stopped, for a rollback) or switches
+# back and removes the failed slot. Steps 5 and 6 and release.sh (`npm run release`) share this.
+
+other_slot() {
+  if [[ "$1" == blue ]]; then echo green; else echo blue; fi
+}
+
+slot_port() {
+  if [[ "$1" == blue ]]; then echo "$BLUE_PORT"; else echo "$GREEN_PORT"; fi
+}
+
+slot_container() {
+  printf '%s-%s-%s\n' "$STACK" "$SERVICE" "$1"
+}
+
+# render_live_conf <slot>: the live file naming <slot>; the same bytes as renderLiveSlotConf in
+# components/release/release-render.ts (test/release-render.test.ts checks).
+render_live_conf() {
+  # shellcheck disable=SC2016 # nginx variables, literally
+  printf 'set $live_slot %s;\nset $live_upstream 127.0.0.1:%s;\n' "$1" "$(slot_port "$1")"
+}
+
+# require_proxy: the host's release proxy runs (the program's `pulumi up` creates it).
+require_proxy() {
+  [[ "$(container_state "$PROXY_CONTAINER")" == running ]] ||
+    die "the release proxy $PROXY_CONTAINER does not run on this host: run \`pulumi up\` for the $STACK stack"
+}
+
+# live_slot: the slot the proxy sends $SERVICE to (blue while its live file names none, as the
+# proxy's own config does).
+live_slot() {
+  local text
+  text="$(timeout 30 docker exec "$PROXY_CONTAINER" cat "$PROXY_LIVE_DIR/$SERVICE.conf" 2>/dev/null || true)"
+  if [[ "$text" =~ set\ \$live_slot\ (blue|green)\; ]]; then
+    echo "${BASH_REMATCH[1]}"
   else
-    warn "the restored $DEPLOYED ($build) does not answer its health check: fix it by hand"
-    return 1
+    echo blue
   fi
+}
+
+# served_slot: the slot the public port answers from (its X-Release-Slot header), or nothing.
+served_slot() {
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n" "$1" "$0" >&3
+    while IFS= read -r line <&3; do
+      line="${line%$'"'"'\r'"'"'}"
+      [[ -n "$line" ]] || break
+      if [[ "${line,,}" == x-release-slot:* ]]; then
+        value="${line#*:}"
+        printf "%s" "${value// /}"
+      fi
+    done
+  ' "$APP_HOST_PORT" "$HEALTH_PATH" 2>/dev/null || true
+}
+
+# switch_to <slot>: writes the live file naming <slot> (an atomic rename), checks the config,
+# reloads nginx, and waits until the public port answers from <slot>.
+switch_to() {
+  local slot="$1" deadline
+  # shellcheck disable=SC2016 # expanded by the container's sh
+  render_live_conf "$slot" | timeout 30 docker exec -i "$PROXY_CONTAINER" sh -c '
+    set -e
+    mkdir -p "$1"
+    cat > "$1/$2.conf.tmp"
+    mv "$1/$2.conf.tmp" "$1/$2.conf"
+    nginx -q -t -c "$3"
+    nginx -s reload -c "$3"' sh "$PROXY_LIVE_DIR" "$SERVICE" "$PROXY_CONF" ||
+    {
+      warn "could not point $PROXY_CONTAINER at the $slot slot of $SERVICE"
+      return 1
+    }
+  deadline=$((SECONDS + SWITCH_TIMEOUT))
+  until [[ "$(served_slot)" == "$slot" ]]; do
+    if ((SECONDS >= deadline)); then
+      warn "127.0.0.1:$APP_HOST_PORT does not answer from the $slot slot after $SWITCH_TIMEOUT s"
+      return 1
+    fi
+    sleep 0.2
+  done
+  record_timing "$CI_STEP" "switched-to-$slot" 0
+  log "live: the proxy sends $SERVICE (127.0.0.1:$APP_HOST_PORT) to the $slot slot, $(slot_container "$slot")"
+}
+
+# start_slot <slot> <image> [docker run args...]: runs <image> in <slot>, replacing the container
+# the slot held (a stopped earlier release, or one left by a failed deploy).
+start_slot() {
+  local slot="$1" image="$2" name
+  shift 2
+  name="$(slot_container "$slot")"
+  if container_exists "$name"; then
+    log "removing $name ($(build_of "$name")), what the idle $slot slot held"
+    timeout 60 docker rm --force "$name" >/dev/null
+  fi
+  local run_args=(
+    --detach
+    --name "$name"
+    --label "$LABEL.stack=$STACK"
+    --label "$LABEL.service=$SERVICE"
+    --label "$LABEL.role=deployed"
+    --label "$LABEL.slot=$slot"
+    --env "APP_ENV=$STACK"
+    --env "SERVICE=$SERVICE"
+    --env "RELEASE_SLOT=$slot"
+    --network "$BACKEND_NETWORK"
+    --dns "$RESOLVER_IP"
+    --dns-search "$SEARCH_DOMAIN"
+    --publish "127.0.0.1:$(slot_port "$slot"):$APP_PORT"
+    --restart unless-stopped
+    --log-driver json-file --log-opt max-size=10m --log-opt max-file=3
+    --security-opt no-new-privileges:true
+    "$@"
+  )
+  if [[ -n "${APP_MEMORY:-}" ]]; then run_args+=(--memory "$APP_MEMORY"); fi
+  log "starting $name from $image on $BACKEND_NETWORK, 127.0.0.1:$(slot_port "$slot") -> $APP_PORT"
+  timeout 120 docker run "${run_args[@]}" "$image" >/dev/null
+}
+
+# A switch not yet followed by passing post-tests: the slot is in UNVERIFIED_FILE until they pass.
+mark_unverified() {
+  mkdir -p "$CI_LOCK_DIR"
+  printf '%s\n' "$1" >"$UNVERIFIED_FILE"
+}
+
+clear_unverified() {
+  rm -f "$UNVERIFIED_FILE"
+}
+
+unverified_slot() {
+  local slot=""
+  if [[ -f "$UNVERIFIED_FILE" ]]; then read -r slot <"$UNVERIFIED_FILE" || true; fi
+  if [[ "$slot" == blue || "$slot" == green ]]; then echo "$slot"; fi
+}
+
+# abandon_slot <slot>: when <slot> is live, switches back to the other slot (started again if it
+# was stopped) provided it answers its health check; then removes <slot>'s container.
+abandon_slot() {
+  local failed="$1" good name good_name
+  good="$(other_slot "$failed")"
+  name="$(slot_container "$failed")"
+  good_name="$(slot_container "$good")"
+  if [[ "$(live_slot)" == "$failed" ]]; then
+    if container_exists "$good_name"; then
+      if [[ "$(container_state "$good_name")" != running ]]; then
+        log "starting $good_name ($(build_of "$good_name")) again"
+        timeout 60 docker start "$good_name" >/dev/null || warn "could not start $good_name"
+      fi
+      if wait_healthy "$good_name" "$HEALTH_TIMEOUT" "$(slot_port "$good")"; then
+        switch_to "$good" || return 1
+      else
+        warn "$good_name does not answer its health check: $SERVICE stays on the $failed slot; fix it by hand"
+        return 1
+      fi
+    else
+      warn "no $good slot to switch back to: nothing of $SERVICE was live before"
+    fi
+  fi
+  if container_exists "$name"; then
+    show_logs "$name"
+    log "removing $name ($(build_of "$name")), the failed $failed slot"
+    timeout 60 docker rm --force "$name" >/dev/null || warn "could not remove $name"
+  fi
+  clear_unverified
+}
+
+# roll_back_unverified: a switch whose post-tests never finished (its build stopped) is undone.
+roll_back_unverified() {
+  local slot
+  slot="$(unverified_slot)"
+  [[ -n "$slot" ]] || return 0
+  warn "the switch to the $slot slot ($(build_of "$(slot_container "$slot")")) was never tested: rolling it back first"
+  abandon_slot "$slot"
+}
+
+# retire_slot <slot>: after RELEASE_GRACE seconds (requests the old slot took before the switch
+# finish), stops <slot>; its container stays, stopped, as the way back (`npm run release -- --rollback`).
+retire_slot() {
+  local name
+  name="$(slot_container "$1")"
+  container_exists "$name" || return 0
+  [[ "$(container_state "$name")" == running ]] || return 0
+  if ((RELEASE_GRACE > 0)); then
+    log "stopping $name ($(build_of "$name")) in $RELEASE_GRACE s, when requests it took have finished"
+    sleep "$RELEASE_GRACE"
+  fi
+  timeout 60 docker stop --time 10 "$name" >/dev/null || warn "could not stop $name"
+  log "stopped $name, kept for a rollback"
 }
 
 # --- image retention -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import { request } from "node:http";
 import { connect } from "node:net";
 
-/** GET `url`; resolves to { status, body (parsed JSON when it is JSON) }; bounded to `timeoutMs`. */
+/** GET `url`; resolves to { status, headers, body (parsed JSON when it is JSON) }; bounded to `timeoutMs`. */
 export function get(url, timeoutMs = 5_000) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: "GET", timeout: timeoutMs, agent: false }, (res) => {
@@ -18,7 +18,7 @@ export function get(url, timeoutMs = 5_000) {
         } catch {
           // not JSON: keep the text
         }
-        resolve({ status: res.statusCode, body });
+        resolve({ status: res.statusCode, headers: res.headers, body });
       });
     });
     req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));

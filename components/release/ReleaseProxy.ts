@@ -1,0 +1,113 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { HostImages } from "../ci-host/HostImages";
+import { hostCommand } from "../ci-host/HostCommand";
+import { containerName } from "../ci-host/ci-host-render";
+import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { commandLine, shellQuote } from "../ci-host/shell";
+import { REGISTRY_IMAGES } from "../registry/PrivateRegistry";
+import type { DockerHost, StackApp } from "../config/types";
+import {
+  PROXY_CONTAINER_LAYOUT,
+  RELEASE_LISTEN_ADDRESS,
+  renderProxyEntrypoint,
+  renderReleaseProxyConf,
+  renderSwitchScript,
+} from "./release-render";
+
+/** Any nginx image with `sh` works; the same one as the registry's front, so a host pulls one. */
+export const RELEASE_PROXY_IMAGE = REGISTRY_IMAGES.nginx;
+
+/** The proxy's container name on a host of `stack`; the pipeline and `npm run release` use it. */
+export function releaseProxyContainerName(stack: string): string {
+  return containerName(stack, "release-proxy");
+}
+
+export interface ReleaseProxyArgs {
+  /** Stack name, part of the container's name. */
+  readonly stack: string;
+  /** Applications the proxy fronts, each with its public port, slot ports and live slot. */
+  readonly apps: readonly StackApp[];
+  /** The host, for the command that switches slots. */
+  readonly dockerHost: DockerHost;
+  readonly provider: docker.Provider;
+  readonly images: HostImages;
+}
+
+/**
+ * A CI host's blue-green release proxy: nginx on the host network, listening on every service's
+ * public port on 127.0.0.1 and proxying to its live slot. The slots themselves are the pipeline's
+ * (and `npm run release`'s) containers, published on the slot ports.
+ *
+ * Which slot is live is stack config (`services.apps.<app>.liveSlot`): when it changes, a command
+ * rewrites the live files and reloads nginx, so a switch by review never replaces the container.
+ * The live files sit on a volume, kept if the container is replaced, since the pipeline switches
+ * slots between reviewed changes too.
+ */
+export class ReleaseProxy extends pulumi.ComponentResource {
+  /** Service name -> the proxy's public endpoint. */
+  public readonly endpoints: pulumi.Output<Record<string, string>>;
+  public readonly containerName: pulumi.Output<string>;
+
+  constructor(name: string, args: ReleaseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ciplatform:release:ReleaseProxy", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const layout = PROXY_CONTAINER_LAYOUT;
+    const proxyName = releaseProxyContainerName(args.stack);
+
+    const liveVolume = new docker.Volume(
+      `${name}-live`,
+      {
+        name: containerName(args.stack, "release-proxy-live"),
+        labels: [{ label: "ci-platform.role", value: "release-proxy-live" }],
+      },
+      { ...child, protect: true, retainOnDelete: true },
+    );
+    const container = new docker.Container(
+      `${name}-nginx`,
+      {
+        ...hardenedContainerArgs(64),
+        name: proxyName,
+        image: args.images.ref(RELEASE_PROXY_IMAGE),
+        networkMode: "host",
+        entrypoints: ["sh", "-c"],
+        command: [renderProxyEntrypoint(layout)],
+        uploads: [{ file: layout.conf, content: renderReleaseProxyConf(layout, args.apps) }],
+        volumes: [{ volumeName: liveVolume.name, containerPath: layout.liveDir }],
+        labels: [{ label: "ci-platform.role", value: "release-proxy" }],
+        healthcheck: {
+          tests: ["CMD-SHELL", `kill -0 "$(cat ${layout.pid})"`],
+          interval: "15s",
+          timeout: "5s",
+          retries: 3,
+          startPeriod: "5s",
+        },
+      },
+      { ...child, deleteBeforeReplace: true },
+    );
+
+    const assignments = [...args.apps].sort((a, b) => a.name.localeCompare(b.name));
+    hostCommand(
+      `${name}-live-slots`,
+      args.dockerHost,
+      {
+        create: commandLine(
+          // A local command talks to the same engine as the provider; on an SSH host, its own.
+          args.dockerHost.scheme === "unix" ? { DOCKER_HOST: args.dockerHost.url } : {},
+          `docker exec ${proxyName} sh -c ${shellQuote(renderSwitchScript(layout, assignments))}`,
+        ),
+        // Only the live slots: a switch re-runs it; reconnecting or a new container does not.
+        triggers: assignments.map((a) => `${a.name}=${a.liveSlot}`),
+      },
+      { parent: this, dependsOn: [container] },
+    );
+
+    this.containerName = pulumi.output(proxyName);
+    this.endpoints = pulumi.output(
+      Object.fromEntries(
+        assignments.map((a) => [a.name, `${RELEASE_LISTEN_ADDRESS}:${a.hostPort}`] as const),
+      ),
+    );
+    this.registerOutputs({ endpoints: this.endpoints, containerName: this.containerName });
+  }
+}

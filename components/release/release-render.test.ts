@@ -1,0 +1,118 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  parseLiveSlotConf,
+  PROXY_CONTAINER_LAYOUT,
+  renderLiveSlotConf,
+  renderReleaseProxyConf,
+  renderSwitchScript,
+} from "./release-render";
+import { otherSlot, slotContainerName, slotPorts, SLOTS, type Slot } from "./slots";
+
+const LIB = path.resolve(__dirname, "../jenkins/pipeline/lib.sh");
+
+const api = { name: "api", hostPort: 5060, slotPorts: slotPorts(5060) };
+const cart = { name: "cart", hostPort: 5123, slotPorts: slotPorts(5123) };
+
+describe("slots", () => {
+  it.each([
+    [5060, 6060, 7060],
+    [5001, 6001, 7001],
+    [5999, 6999, 7999],
+  ])("puts the slots of public port %i on %i and %i", (hostPort, blue, green) => {
+    expect(slotPorts(hostPort)).toEqual({ blue, green });
+  });
+
+  it("alternates between the two slots", () => {
+    expect(SLOTS.map(otherSlot)).toEqual(["green", "blue"]);
+    expect(slotContainerName("testing", "api", "green")).toBe("testing-api-green");
+  });
+});
+
+describe("renderReleaseProxyConf", () => {
+  const conf = renderReleaseProxyConf(PROXY_CONTAINER_LAYOUT, [cart, api]);
+
+  it("serves each service on its public port, blue until its live file says otherwise", () => {
+    expect(conf).toContain(
+      [
+        "  server {",
+        "    listen 127.0.0.1:5060;",
+        "    set $live_slot blue;",
+        "    set $live_upstream 127.0.0.1:6060;",
+        "    include /var/lib/release-proxy/live/api.con[f];",
+        "    location / {",
+        "      proxy_pass http://$live_upstream;",
+        "      add_header X-Release-Slot $live_slot always;",
+        "    }",
+        "  }",
+      ].join("\n"),
+    );
+    expect(conf).toContain("listen 127.0.0.1:5123;");
+  });
+
+  it("renders the same bytes whatever the order of services", () => {
+    expect(renderReleaseProxyConf(PROXY_CONTAINER_LAYOUT, [api, cart])).toBe(conf);
+    expect(conf.indexOf("# api:")).toBeLessThan(conf.indexOf("# cart:"));
+  });
+
+  it("keeps no connection to a slot open across a switch", () => {
+    expect(conf).toContain('proxy_set_header Connection "";');
+    expect(conf).not.toContain("keepalive ");
+  });
+});
+
+describe("live files", () => {
+  it.each(SLOTS)("names the %s slot and its port, and reads back", (slot: Slot) => {
+    const text = renderLiveSlotConf(slot, api.slotPorts);
+    expect(text).toBe(
+      `set $live_slot ${slot};\nset $live_upstream 127.0.0.1:${api.slotPorts[slot]};\n`,
+    );
+    expect(parseLiveSlotConf(text)).toBe(slot);
+  });
+
+  it.each(["", "set $live_slot purple;\n", "# set $live_slot green;\n"])(
+    "reads no slot from %j",
+    (text) => {
+      expect(parseLiveSlotConf(text)).toBeUndefined();
+    },
+  );
+
+  it.each(SLOTS)("is written by the pipeline's shell with the same bytes (%s)", (slot) => {
+    const r = spawnSync(
+      "bash",
+      // No ~/.bashrc: bash reads it when stdin is a socket, as Node's pipes are.
+      ["--norc", "-c", 'set -euo pipefail; source "$1"; render_live_conf "$2"', "bash", LIB, slot],
+      {
+        encoding: "utf8",
+        timeout: 10_000,
+        env: { PATH: process.env["PATH"] ?? "", BLUE_PORT: "6060", GREEN_PORT: "7060" },
+      },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(renderLiveSlotConf(slot, api.slotPorts));
+  });
+});
+
+describe("renderSwitchScript", () => {
+  const script = renderSwitchScript(PROXY_CONTAINER_LAYOUT, [
+    { ...cart, liveSlot: "blue" },
+    { ...api, liveSlot: "green" },
+  ]);
+
+  it("replaces every live file atomically, in name order, then checks and reloads nginx", () => {
+    const lines = script.trim().split("\n");
+    expect(lines).toEqual(
+      [
+        "set -eu",
+        "mkdir -p /var/lib/release-proxy/live",
+        "printf '%s' 'set $live_slot green;\nset $live_upstream 127.0.0.1:7060;\n' > /var/lib/release-proxy/live/api.conf.tmp && mv /var/lib/release-proxy/live/api.conf.tmp /var/lib/release-proxy/live/api.conf",
+        "printf '%s' 'set $live_slot blue;\nset $live_upstream 127.0.0.1:6123;\n' > /var/lib/release-proxy/live/cart.conf.tmp && mv /var/lib/release-proxy/live/cart.conf.tmp /var/lib/release-proxy/live/cart.conf",
+        "nginx -q -t -c /etc/ci-platform/release-proxy.conf",
+        "nginx -s reload -c /etc/ci-platform/release-proxy.conf",
+      ]
+        .join("\n")
+        .split("\n"),
+    );
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * The CI hosts' release proxy: one nginx on the host network with a server per service on its
+ * public port, proxying to the live slot's port. Which slot is live is one small file per service
+ * in a directory nginx includes; switching rewrites that file and reloads nginx gracefully, so
+ * requests in flight finish on the old slot and new ones go to the new slot, none refused.
+ */
+import { shellQuote } from "../ci-host/shell";
+import { SLOTS, type Slot, type SlotPorts } from "./slots";
+
+/** Where things are for the proxy's nginx. */
+export interface ProxyLayout {
+  /** The main config file. */
+  readonly conf: string;
+  /** Directory of `<service>.conf` files naming each service's live slot (state: on a volume). */
+  readonly liveDir: string;
+  readonly pid: string;
+  readonly tempDir: string;
+  readonly errorLog: string;
+}
+
+/** The layout inside the proxy container the program runs. */
+export const PROXY_CONTAINER_LAYOUT: ProxyLayout = {
+  conf: "/etc/ci-platform/release-proxy.conf",
+  liveDir: "/var/lib/release-proxy/live",
+  pid: "/tmp/release-proxy.pid",
+  tempDir: "/tmp/release-proxy",
+  errorLog: "/dev/stderr",
+};
+
+export interface ProxiedService {
+  readonly name: string;
+  /** The public port the proxy listens on. */
+  readonly hostPort: number;
+  readonly slotPorts: SlotPorts;
+}
+
+/** The address slots publish on and the proxy listens on: the host's loopback. */
+export const RELEASE_LISTEN_ADDRESS = "127.0.0.1";
+
+/**
+ * nginx.conf of the proxy. Each server starts with the blue slot as live and then includes its
+ * live file (a glob, so a missing file is not an error) which may say otherwise.
+ */
+export function renderReleaseProxyConf(
+  layout: ProxyLayout,
+  services: readonly ProxiedService[],
+  listenAddress: string = RELEASE_LISTEN_ADDRESS,
+): string {
+  const servers = [...services]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(
+      (s) => `
+  # ${s.name}: blue slot on ${s.slotPorts.blue}, green slot on ${s.slotPorts.green}
+  server {
+    listen ${listenAddress}:${s.hostPort};
+    set $live_slot blue;
+    set $live_upstream ${listenAddress}:${s.slotPorts.blue};
+    include ${layout.liveDir}/${s.name}.con[f];
+    location / {
+      proxy_pass http://$live_upstream;
+      add_header X-Release-Slot $live_slot always;
+    }
+  }`,
+    )
+    .join("\n");
+  return `# Rendered by ci-platform: each service's public port, proxied to its live release slot.
+worker_processes 1;
+pid ${layout.pid};
+error_log ${layout.errorLog} warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  server_tokens off;
+  access_log off;
+  client_body_temp_path ${layout.tempDir}/client_body;
+  proxy_temp_path ${layout.tempDir}/proxy;
+  fastcgi_temp_path ${layout.tempDir}/fastcgi;
+  uwsgi_temp_path ${layout.tempDir}/uwsgi;
+  scgi_temp_path ${layout.tempDir}/scgi;
+  client_max_body_size 64m;
+
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host $http_host;
+  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+  proxy_set_header X-Forwarded-Proto $scheme;
+  proxy_connect_timeout 2s;
+  proxy_read_timeout 60s;
+${servers}
+}
+`;
+}
+
+/** A service's live file: which slot is live, and where it listens. */
+export function renderLiveSlotConf(
+  slot: Slot,
+  ports: SlotPorts,
+  listenAddress: string = RELEASE_LISTEN_ADDRESS,
+): string {
+  return `set $live_slot ${slot};\nset $live_upstream ${listenAddress}:${ports[slot]};\n`;
+}
+
+/** The live slot a live file names, or undefined when it names none. */
+export function parseLiveSlotConf(text: string): Slot | undefined {
+  const match = /^set \$live_slot (\w+);$/m.exec(text);
+  const slot = match?.[1];
+  return SLOTS.find((s) => s === slot);
+}
+
+export interface LiveSlotAssignment extends ProxiedService {
+  readonly liveSlot: Slot;
+}
+
+/**
+ * The script, run inside the proxy container, that writes every service's live file (each by an
+ * atomic rename) and reloads nginx gracefully after checking the config. Deterministic: services
+ * in name order.
+ */
+export function renderSwitchScript(
+  layout: ProxyLayout,
+  assignments: readonly LiveSlotAssignment[],
+  listenAddress: string = RELEASE_LISTEN_ADDRESS,
+): string {
+  const writes = [...assignments]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((a) => {
+      const file = `${layout.liveDir}/${a.name}.conf`;
+      const content = renderLiveSlotConf(a.liveSlot, a.slotPorts, listenAddress);
+      return `printf '%s' ${shellQuote(content)} > ${file}.tmp && mv ${file}.tmp ${file}`;
+    });
+  return [
+    "set -eu",
+    `mkdir -p ${layout.liveDir}`,
+    ...writes,
+    `nginx -q -t -c ${layout.conf}`,
+    `nginx -s reload -c ${layout.conf}`,
+    "",
+  ].join("\n");
+}
+
+/** The proxy container's entrypoint: its temp dirs, then nginx in the foreground. */
+export function renderProxyEntrypoint(layout: ProxyLayout): string {
+  return `set -eu
+mkdir -p ${layout.tempDir} ${layout.liveDir}
+exec nginx -c ${layout.conf} -g 'daemon off;'
+`;
+}
