@@ -62,11 +62,13 @@ describe("the testing stack's release proxy", () => {
     expect(volume.retainOnDelete).toBe(true);
   });
 
-  it("switches with a command triggered by the live slots only", () => {
-    const command = findResource(plan, COMMAND, `${HOST}-release-live-slots`);
-    const triggers = command.inputs["triggers"] as string[];
-    expect(triggers).toHaveLength(25);
-    expect(triggers).toContain("api=blue");
+  it("switches each service with its own command, triggered by its live slot only", () => {
+    const commands = plan.resources.filter(
+      (r) => r.type === COMMAND && r.name.startsWith(`${HOST}-release-live-`),
+    );
+    expect(commands).toHaveLength(25);
+    const command = findResource(plan, COMMAND, `${HOST}-release-live-api`);
+    expect(command.inputs["triggers"]).toEqual(["blue"]);
     const create = String(command.inputs["create"]);
     expect(create).toMatch(
       /^DOCKER_HOST='unix:\/\/\/var\/run\/docker\.sock' sh -c 'docker exec testing-release-proxy sh -c /,
@@ -81,9 +83,9 @@ describe("the testing stack's release proxy", () => {
     );
     const changed = diff.resources.map((c) => `${c.kind} ${c.type} ${c.name}`);
     // A command whose triggers change is replaced: it runs its create script once more.
-    expect(changed).toEqual([`replace ${COMMAND} ${HOST}-release-live-slots`]);
-    const command = findResource(switched, COMMAND, `${HOST}-release-live-slots`);
-    expect(command.inputs["triggers"]).toContain("api=green");
+    expect(changed).toEqual([`replace ${COMMAND} ${HOST}-release-live-api`]);
+    const command = findResource(switched, COMMAND, `${HOST}-release-live-api`);
+    expect(command.inputs["triggers"]).toEqual(["green"]);
     expect(String(command.inputs["create"])).toContain("set $live_slot green;");
     // The container is unchanged: a switch never restarts the proxy.
     expect(findResource(switched, CONTAINER, `${HOST}-release-nginx`).inputs).toEqual(

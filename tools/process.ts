@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Working directory. @default the current directory */
   readonly cwd?: string;
+  /** Also receives stdout and stderr as they arrive (to show progress). @default none */
+  readonly onOutput?: (chunk: string) => void;
 }
 
 /** Runs `command args` to completion (bounded by `timeoutMs`); never rejects on a non-zero exit. */
@@ -41,8 +43,14 @@ export function run(
       timedOut = true;
       child.kill("SIGKILL");
     }, timeoutMs);
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stdout.on("data", (b: Buffer) => {
+      out.push(b);
+      options.onOutput?.(b.toString("utf8"));
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      err.push(b);
+      options.onOutput?.(b.toString("utf8"));
+    });
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(new Error(`cannot run ${command}: ${e.message}`));

@@ -39,8 +39,9 @@ export interface ReleaseProxyArgs {
  * public port on 127.0.0.1 and proxying to its live slot. The slots themselves are the pipeline's
  * (and `npm run release`'s) containers, published on the slot ports.
  *
- * Which slot is live is stack config (`services.apps.<app>.liveSlot`): when it changes, a command
- * rewrites the live files and reloads nginx, so a switch by review never replaces the container.
+ * Which slot is live is stack config (`services.apps.<app>.liveSlot`): when it changes, that
+ * service's command rewrites its live file and reloads nginx, so a switch by review never replaces
+ * the container.
  * The live files sit on a volume, kept if the container is replaced, since the pipeline switches
  * slots between reviewed changes too.
  */
@@ -87,20 +88,24 @@ export class ReleaseProxy extends pulumi.ComponentResource {
     );
 
     const assignments = [...args.apps].sort((a, b) => a.name.localeCompare(b.name));
-    hostCommand(
-      `${name}-live-slots`,
-      args.dockerHost,
-      {
-        create: commandLine(
-          // A local command talks to the same engine as the provider; on an SSH host, its own.
-          args.dockerHost.scheme === "unix" ? { DOCKER_HOST: args.dockerHost.url } : {},
-          `docker exec ${proxyName} sh -c ${shellQuote(renderSwitchScript(layout, assignments))}`,
-        ),
-        // Only the live slots: a switch re-runs it; reconnecting or a new container does not.
-        triggers: assignments.map((a) => `${a.name}=${a.liveSlot}`),
-      },
-      { parent: this, dependsOn: [container] },
-    );
+    // One command per service, so a reviewed switch of one service touches no other service's
+    // live file (the pipeline may have switched those since the stack file was written).
+    for (const app of assignments) {
+      hostCommand(
+        `${name}-live-${app.name}`,
+        args.dockerHost,
+        {
+          create: commandLine(
+            // A local command talks to the same engine as the provider; on an SSH host, its own.
+            args.dockerHost.scheme === "unix" ? { DOCKER_HOST: args.dockerHost.url } : {},
+            `docker exec ${proxyName} sh -c ${shellQuote(renderSwitchScript(layout, app))}`,
+          ),
+          // Only the live slot: a switch re-runs it; reconnecting or a new container does not.
+          triggers: [app.liveSlot],
+        },
+        { parent: this, dependsOn: [container] },
+      );
+    }
 
     this.containerName = pulumi.output(proxyName);
     this.endpoints = pulumi.output(

@@ -95,24 +95,18 @@ describe("live files", () => {
 });
 
 describe("renderSwitchScript", () => {
-  const script = renderSwitchScript(PROXY_CONTAINER_LAYOUT, [
-    { ...cart, liveSlot: "blue" },
-    { ...api, liveSlot: "green" },
-  ]);
+  const script = renderSwitchScript(PROXY_CONTAINER_LAYOUT, { ...api, liveSlot: "green" });
 
-  it("replaces every live file atomically, in name order, then checks and reloads nginx", () => {
-    const lines = script.trim().split("\n");
-    expect(lines).toEqual(
-      [
-        "set -eu",
-        "mkdir -p /var/lib/release-proxy/live",
-        "printf '%s' 'set $live_slot green;\nset $live_upstream 127.0.0.1:7060;\n' > /var/lib/release-proxy/live/api.conf.tmp && mv /var/lib/release-proxy/live/api.conf.tmp /var/lib/release-proxy/live/api.conf",
-        "printf '%s' 'set $live_slot blue;\nset $live_upstream 127.0.0.1:6123;\n' > /var/lib/release-proxy/live/cart.conf.tmp && mv /var/lib/release-proxy/live/cart.conf.tmp /var/lib/release-proxy/live/cart.conf",
-        "nginx -q -t -c /etc/ci-platform/release-proxy.conf",
-        "nginx -s reload -c /etc/ci-platform/release-proxy.conf",
-      ]
-        .join("\n")
-        .split("\n"),
-    );
+  it("replaces the service's live file atomically, then checks and reloads nginx", () => {
+    expect(script.trim().split("\n")).toEqual([
+      "set -eu",
+      "mkdir -p /var/lib/release-proxy/live",
+      "printf '%s' 'set $live_slot green;",
+      "set $live_upstream 127.0.0.1:7060;",
+      "' > /var/lib/release-proxy/live/api.conf.tmp",
+      "mv /var/lib/release-proxy/live/api.conf.tmp /var/lib/release-proxy/live/api.conf",
+      "nginx -q -t -c /etc/ci-platform/release-proxy.conf",
+      "nginx -s reload -c /etc/ci-platform/release-proxy.conf",
+    ]);
   });
 });

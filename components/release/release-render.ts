@@ -115,26 +115,22 @@ export interface LiveSlotAssignment extends ProxiedService {
 }
 
 /**
- * The script, run inside the proxy container, that writes every service's live file (each by an
- * atomic rename) and reloads nginx gracefully after checking the config. Deterministic: services
- * in name order.
+ * The script, run inside the proxy container, that makes `assignment.liveSlot` live for its
+ * service: replaces the service's live file by an atomic rename, checks the config, and reloads
+ * nginx gracefully.
  */
 export function renderSwitchScript(
   layout: ProxyLayout,
-  assignments: readonly LiveSlotAssignment[],
+  assignment: LiveSlotAssignment,
   listenAddress: string = RELEASE_LISTEN_ADDRESS,
 ): string {
-  const writes = [...assignments]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((a) => {
-      const file = `${layout.liveDir}/${a.name}.conf`;
-      const content = renderLiveSlotConf(a.liveSlot, a.slotPorts, listenAddress);
-      return `printf '%s' ${shellQuote(content)} > ${file}.tmp && mv ${file}.tmp ${file}`;
-    });
+  const file = `${layout.liveDir}/${assignment.name}.conf`;
+  const content = renderLiveSlotConf(assignment.liveSlot, assignment.slotPorts, listenAddress);
   return [
     "set -eu",
     `mkdir -p ${layout.liveDir}`,
-    ...writes,
+    `printf '%s' ${shellQuote(content)} > ${file}.tmp`,
+    `mv ${file}.tmp ${file}`,
     `nginx -q -t -c ${layout.conf}`,
     `nginx -s reload -c ${layout.conf}`,
     "",

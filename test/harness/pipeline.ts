@@ -122,7 +122,7 @@ export async function setUpPipelineEstate(
           (r.name.startsWith(`${CI_HOST}-dev-`) ||
             r.name.startsWith(`${CI_HOST}-prodlike-`) ||
             r.name === `${CI_HOST}-release-nginx`)) ||
-        r.name === `${CI_HOST}-release-live-slots`,
+        r.name === `${CI_HOST}-release-live-api`,
     )
     .map((r) =>
       r.name === `${CI_HOST}-release-nginx`

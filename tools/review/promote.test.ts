@@ -65,7 +65,7 @@ describe("setServiceVersion", () => {
 
   it("fails when the stack does not select the service", () => {
     expect(() => setServiceVersion(PRODUCTION, "search", "1.0.0")).toThrow(
-      "search is not selected in this stack (services.apps has api, billing, users, catalog); add it there first: promotion only changes versions",
+      "search is not selected in this stack (services.apps has api, billing, users, catalog); add it there first: promotion and releases only change a selected service",
     );
   });
 

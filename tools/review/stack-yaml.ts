@@ -46,6 +46,79 @@ export function serviceVersion(
   return typeof version.value === "string" ? version.value : JSON.stringify(version.value);
 }
 
+/** A value to write under `services.apps.<service>`: quoted or plain, or `undefined` to remove the key. */
+export interface AppSetting {
+  readonly value: string | undefined;
+  /** Versions are double-quoted, so `1.10` never reads as a number. @default false */
+  readonly quoted?: boolean;
+}
+
+/**
+ * Sets (or removes) keys of `services.apps.<service>` and returns the new text; every other byte
+ * of the file stays as it was, and a comment on a changed value stays with it. Fails when the
+ * stack does not select `service`: these edits never add a service to a stack.
+ */
+export function setAppSettings(
+  yamlText: string,
+  service: string,
+  settings: Readonly<Record<string, AppSetting>>,
+  project = DEFAULT_PROJECT,
+): string {
+  const doc = parseStack(yamlText);
+  const apps = appsMap(doc, project);
+  if (!apps.has(service)) {
+    const selected = selectedApps(yamlText, project);
+    throw new Error(
+      `${service} is not selected in this stack (services.apps has ${selected.join(", ") || "no apps"}); ` +
+        "add it there first: promotion and releases only change a selected service",
+    );
+  }
+  let app: unknown = apps.get(service, true);
+  if (app === null || app === undefined || (isScalar(app) && app.value === null)) {
+    const created = doc.createNode({}) as YAMLMap;
+    apps.set(service, created);
+    app = created;
+  }
+  if (!isMap(app))
+    throw new Error(`services.apps.${service} is not a map; write it as a YAML mapping`);
+  // `api: {}` becomes a block map; a flow map with settings stays a flow map.
+  if (app.items.length === 0) app.flow = false;
+  for (const key of Object.keys(settings)) {
+    const { value, quoted = false } = settings[key]!;
+    if (value === undefined) {
+      app.delete(key);
+      continue;
+    }
+    const current = app.get(key, true);
+    if (isScalar(current)) {
+      // Change the node in place: a comment on it stays.
+      current.value = value;
+      current.type = quoted ? Scalar.QUOTE_DOUBLE : Scalar.PLAIN;
+    } else {
+      const node = new Scalar(value);
+      if (quoted) node.type = Scalar.QUOTE_DOUBLE;
+      app.set(key, node);
+    }
+  }
+  // A service left with no settings is written `api: {}` again.
+  if (app.items.length === 0) app.flow = true;
+  return doc.toString(PRINT);
+}
+
+/** A setting of `services.apps.<service>` as the stack file writes it, or undefined when unset. */
+export function appSetting(
+  yamlText: string,
+  service: string,
+  key: string,
+  project = DEFAULT_PROJECT,
+): string | undefined {
+  const app = appsMap(parseStack(yamlText), project).get(service, true);
+  if (!isMap(app)) return undefined;
+  const value = app.get(key, true);
+  if (!isScalar(value) || value.value === null) return undefined;
+  return typeof value.value === "string" ? value.value : JSON.stringify(value.value);
+}
+
 /**
  * Sets `services.apps.<service>.version` to `version`, as a double-quoted string, and returns the
  * new text; every other byte of the file stays as it was. Fails when the stack does not select
@@ -57,35 +130,5 @@ export function setServiceVersion(
   version: string,
   project = DEFAULT_PROJECT,
 ): string {
-  const doc = parseStack(yamlText);
-  const apps = appsMap(doc, project);
-  if (!apps.has(service)) {
-    const selected = selectedApps(yamlText, project);
-    throw new Error(
-      `${service} is not selected in this stack (services.apps has ${selected.join(", ") || "no apps"}); ` +
-        "add it there first: promotion only changes versions",
-    );
-  }
-  const quoted = new Scalar(version);
-  quoted.type = Scalar.QUOTE_DOUBLE;
-  const app = apps.get(service, true);
-  if (isMap(app)) {
-    // `api: {}` becomes a block map; a flow map with settings stays a flow map.
-    if (app.items.length === 0) app.flow = false;
-    const current = app.get("version", true);
-    if (isScalar(current)) {
-      // Change the node in place: a comment on it stays.
-      current.value = version;
-      current.type = Scalar.QUOTE_DOUBLE;
-    } else {
-      app.set("version", quoted);
-    }
-  } else if (app === null || app === undefined || (isScalar(app) && app.value === null)) {
-    const settings = doc.createNode({}) as YAMLMap;
-    settings.set("version", quoted);
-    apps.set(service, settings);
-  } else {
-    throw new Error(`services.apps.${service} is not a map; write it as a YAML mapping`);
-  }
-  return doc.toString(PRINT);
+  return setAppSettings(yamlText, service, { version: { value: version, quoted: true } }, project);
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { parseReleaseArgs } from "./args";
+
+describe("parseReleaseArgs", () => {
+  it("reads a release", () => {
+    expect(parseReleaseArgs(["api", "1.4.3", "--stack", "testing", "--grace=5"])).toEqual({
+      service: "api",
+      action: "release",
+      version: "1.4.3",
+      stack: "testing",
+      host: undefined,
+      image: undefined,
+      graceSeconds: 5,
+      root: undefined,
+    });
+  });
+
+  it.each([
+    [["api", "--rollback", "--stack", "staging"], "rollback"],
+    [["api", "--switch", "--stack=production"], "switch"],
+    [["--finish", "api", "--stack", "production"], "finish"],
+  ])("reads %j as a %s", (argv, action) => {
+    expect(parseReleaseArgs(argv)).toMatchObject({ service: "api", action, version: undefined });
+  });
+
+  it.each([
+    [["api", "1.4.3"], "usage:\n  npm run release -- <service> <version> --stack <stack>"],
+    [["api", "--stack", "testing"], "which version of api?"],
+    [
+      ["api", "1.4.3", "--rollback", "--stack", "testing"],
+      "--rollback takes no version (got 1.4.3)",
+    ],
+    [
+      ["api", "--rollback", "--switch", "--stack", "testing"],
+      "give one of --rollback, --switch, --finish",
+    ],
+    [["api", "1", "--stack"], "--stack needs a value"],
+    [
+      ["api", "1", "--stack", "testing", "--grace", "soon"],
+      "--grace soon is not a whole number of seconds",
+    ],
+    [["api", "1", "--stack", "testing", "--force"], "unknown option --force"],
+  ])("fails for %j", (argv, message) => {
+    expect(() => parseReleaseArgs(argv)).toThrow(message);
+  });
+});

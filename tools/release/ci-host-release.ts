@@ -1,0 +1,96 @@
+/**
+ * A release on a CI host: the pipeline's `release.sh` (the same slot functions as its deploy
+ * steps) with the stack's values. A local engine's host runs this repository's copy; an SSH host
+ * runs the copy Jenkins has there, so both take the same per-service deploy lease.
+ */
+import { join } from "node:path";
+import { containerName } from "../../components/ci-host/ci-host-render";
+import { commandLine } from "../../components/ci-host/shell";
+import type { CiHostConfig, PlatformConfig, StackApp } from "../../components/config/types";
+import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
+import { releaseProxyContainerName } from "../../components/release/ReleaseProxy";
+import { PROXY_CONTAINER_LAYOUT } from "../../components/release/release-render";
+import type { ReleaseArgs } from "./args";
+
+export const RELEASE_SCRIPT = join(__dirname, "../../components/jenkins/pipeline/release.sh");
+
+export interface CiHostRelease {
+  readonly host: CiHostConfig;
+  readonly app: StackApp;
+  /** release.sh's environment. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** The stack's app, host and release.sh environment for `args`; fails naming what to fix. */
+export function planCiHostRelease(config: PlatformConfig, args: ReleaseArgs): CiHostRelease {
+  if (args.action === "switch" || args.action === "finish")
+    throw new Error(
+      `--${args.action} is for aws stacks; on CI hosts a release switches and retires slots itself`,
+    );
+  const app = config.apps.find((a) => a.name === args.service);
+  if (!app)
+    throw new Error(
+      `${args.service} is not selected in ${config.stack} (services.apps has ${config.apps.map((a) => a.name).join(", ")})`,
+    );
+  const names = config.ciHosts.map((h) => h.name);
+  const host =
+    args.host === undefined
+      ? config.ciHosts.length === 1
+        ? config.ciHosts[0]
+        : undefined
+      : config.ciHosts.find((h) => h.name === args.host);
+  if (!host)
+    throw new Error(
+      args.host === undefined
+        ? `${config.stack} has CI hosts ${names.join(", ")}: say which with --host`
+        : `${args.host} is not a CI host of ${config.stack}; use one of ${names.join(", ")}`,
+    );
+  const env: Record<string, string> = {
+    ACTION: args.action,
+    SERVICE: app.name,
+    STACK: config.stack,
+    APP_HOST_PORT: String(app.hostPort),
+    BLUE_PORT: String(app.slotPorts.blue),
+    GREEN_PORT: String(app.slotPorts.green),
+    PROXY_CONTAINER: releaseProxyContainerName(config.stack),
+    PROXY_LIVE_DIR: PROXY_CONTAINER_LAYOUT.liveDir,
+    PROXY_CONF: PROXY_CONTAINER_LAYOUT.conf,
+    BACKEND_NETWORK: containerName(config.stack, "backend"),
+    RESOLVER_IP: host.resolverIp,
+    SEARCH_DOMAIN: config.regionDomain,
+    HEALTH_PATH: app.healthPath,
+    APP_MEMORY: `${app.memoryMb}m`,
+  };
+  if (args.action === "release") env["IMAGE"] = args.image ?? `${app.name}:${args.version!}`;
+  if (args.graceSeconds !== undefined) env["RELEASE_GRACE"] = String(args.graceSeconds);
+  return { host, app, env };
+}
+
+/** The command that runs release.sh against `release.host`: argv for spawn, plus extra env. */
+export function releaseCommand(
+  release: CiHostRelease,
+  jenkinsHome: string,
+  systemdDir: string,
+): { command: string; args: string[]; env: Record<string, string> } {
+  const docker = release.host.dockerHost;
+  if (docker.scheme === "unix") {
+    return {
+      command: "bash",
+      args: [RELEASE_SCRIPT],
+      env: { ...release.env, DOCKER_HOST: docker.url },
+    };
+  }
+  const script = `bash ${jenkinsLayout(jenkinsHome, systemdDir).pipelineDir}/release.sh`;
+  return {
+    command: "ssh",
+    args: [
+      "-o",
+      "BatchMode=yes",
+      "-p",
+      String(docker.port),
+      `${docker.user}@${docker.host}`,
+      commandLine(release.env, script, "bash"),
+    ],
+    env: {},
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * `npm run release -- <service> <version> --stack <stack>`: a blue-green release (see USAGE).
+ *
+ * CI hosts: runs the whole release on the host (release.sh: idle slot, health check, pre-tests,
+ * switch, post-tests through the public port; switch back and remove the new slot on any failure;
+ * the old slot stopped after the grace period), then records the live slot in the stack file.
+ *
+ * aws: each step is a stack-file edit to review and apply with `pulumi up` (the deploy workflow):
+ * stage the version in the idle slot, --switch the load balancers to it, --finish (remove the old
+ * slot) after the grace period, or --rollback (switch back) before that.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { PlatformConfig } from "../../components/config/types";
+import { isSlot, otherSlot } from "../../components/release/slots";
+import { run } from "../process";
+import { validatedStackConfig } from "../stack-config";
+import { parseReleaseArgs, type ReleaseArgs } from "./args";
+import { planCiHostRelease, releaseCommand } from "./ci-host-release";
+import { finishRelease, recordLiveSlot, stageRelease, switchSlots } from "./slot-edits";
+
+/** A release on a host waits for the deploy lease and runs two test suites: bound it generously. */
+const RELEASE_TIMEOUT_MS = 60 * 60 * 1000;
+
+export interface ReleaseResult {
+  readonly ok: boolean;
+  /** What to print last: the outcome and what to do next. */
+  readonly lines: readonly string[];
+}
+
+/**
+ * Writes `edited` over the stack file and keeps it only if the stack config stays valid;
+ * otherwise puts the original back and fails with the config's errors.
+ */
+function writeValidated(root: string, stack: string, original: string, edited: string): void {
+  const path = join(root, `Pulumi.${stack}.yaml`);
+  writeFileSync(path, edited);
+  try {
+    validatedStackConfig(root, stack);
+  } catch (e) {
+    writeFileSync(path, original);
+    throw new Error(
+      `Pulumi.${stack}.yaml would be invalid, so it is left as it was:\n${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+async function releaseOnCiHost(
+  root: string,
+  config: PlatformConfig,
+  args: ReleaseArgs,
+  write: (text: string) => void,
+): Promise<ReleaseResult> {
+  const plan = planCiHostRelease(config, args);
+  const jenkins = config.jenkins!;
+  const { command, args: argv, env } = releaseCommand(plan, jenkins.home, jenkins.systemdDir);
+  const started = Date.now();
+  const result = await run(command, argv, {
+    env,
+    timeoutMs: RELEASE_TIMEOUT_MS,
+    onOutput: write,
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const slot = /^live-slot=(\w+)$/m.exec(result.stdout)?.[1];
+  const what =
+    args.action === "release"
+      ? `${args.service} ${args.version!}`
+      : `the rollback of ${args.service}`;
+  if (result.code !== 0 || !isSlot(slot)) {
+    return {
+      ok: false,
+      lines: [
+        `${what} on ${plan.host.name} failed after ${seconds} s (exit ${result.code}): the slot that was live stays live; the log above says why`,
+      ],
+    };
+  }
+  const path = join(root, `Pulumi.${config.stack}.yaml`);
+  const original = readFileSync(path, "utf8");
+  writeValidated(root, config.stack, original, recordLiveSlot(original, args.service, slot));
+  return {
+    ok: true,
+    lines: [
+      `${what} on ${plan.host.name}: live in the ${slot} slot after ${seconds} s; ` +
+        `Pulumi.${config.stack}.yaml records services.apps.${args.service}.liveSlot: ${slot}`,
+      `roll back with: npm run release -- ${args.service} --rollback --stack ${config.stack}` +
+        ` (the ${otherSlot(slot)} slot is kept, stopped)`,
+    ],
+  };
+}
+
+function editAwsStack(root: string, config: PlatformConfig, args: ReleaseArgs): ReleaseResult {
+  const path = join(root, `Pulumi.${config.stack}.yaml`);
+  const original = readFileSync(path, "utf8");
+  const { service, stack } = { service: args.service, stack: config.stack };
+  if (!config.apps.some((a) => a.name === service))
+    throw new Error(`${service} is not selected in Pulumi.${stack}.yaml (services.apps)`);
+  if (args.image !== undefined || args.graceSeconds !== undefined || args.host !== undefined)
+    throw new Error(
+      "--image, --grace and --host are for CI hosts; an aws stack's hosts pull from the registry",
+    );
+  const edited =
+    args.action === "release"
+      ? stageRelease(original, service, args.version!)
+      : args.action === "finish"
+        ? finishRelease(original, service)
+        : switchSlots(original, service);
+  writeValidated(root, stack, original, edited);
+  const after = validatedStackConfig(root, stack).apps.find((a) => a.name === service)!;
+  const apply = `review and apply: pulumi preview --stack ${stack}, then pulumi up --stack ${stack} (or merge it for the deploy workflow)`;
+  const next: Record<typeof args.action, string[]> = {
+    release: [
+      `${service} ${after.idleVersion!} staged in the idle ${otherSlot(after.liveSlot)} slot (port ${after.slotPorts[otherSlot(after.liveSlot)]} on every host); ${after.version!} stays live`,
+      apply,
+      `then test the idle slot on its port, and switch: npm run release -- ${service} --switch --stack ${stack}`,
+    ],
+    switch: [
+      `${service}: the load balancer moves to the ${after.liveSlot} slot (${after.version!}); ${after.idleVersion!} stays in the ${otherSlot(after.liveSlot)} slot`,
+      apply,
+      `then check it (npm run health -- --stack ${stack}); undo with --rollback, or after the grace period: npm run release -- ${service} --finish --stack ${stack}`,
+    ],
+    rollback: [
+      `${service}: rolled back to ${after.version!} in the ${after.liveSlot} slot; ${after.idleVersion!} stays idle until --finish`,
+      apply,
+    ],
+    finish: [`${service}: the idle slot is removed; ${after.version!} stays live`, apply],
+  };
+  return { ok: true, lines: next[args.action] };
+}
+
+export async function release(
+  argv: readonly string[],
+  defaultRoot: string,
+  write: (text: string) => void,
+): Promise<ReleaseResult> {
+  const args = parseReleaseArgs(argv);
+  const root = resolve(args.root ?? defaultRoot);
+  const config = validatedStackConfig(root, args.stack);
+  return config.kind === "ci-host"
+    ? releaseOnCiHost(root, config, args, write)
+    : editAwsStack(root, config, args);
+}
+
+async function main(): Promise<void> {
+  const result = await release(process.argv.slice(2), resolve(__dirname, "..", ".."), (text) =>
+    process.stdout.write(text),
+  );
+  for (const line of result.lines) process.stdout.write(`${line}\n`);
+  process.exitCode = result.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`release refused: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
