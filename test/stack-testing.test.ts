@@ -61,6 +61,17 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     );
   });
 
+  it("keeps every command line under Linux's 128 KiB limit for one argument", () => {
+    const commands = plan.resources.filter((r) => r.type.startsWith("command:"));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect(String(command.inputs["create"]).length, command.name).toBeLessThan(128 * 1024);
+    }
+    // The Jenkins install script, larger than that, goes on stdin.
+    const install = findResource(plan, "command:local:Command", "ci-testing-1-jenkins-install");
+    expect(String(install.inputs["stdin"])).toContain("#!/usr/bin/env bash");
+  });
+
   it("points the docker provider at the local engine", () => {
     expect(
       findResource(plan, "pulumi:providers:docker", "ci-testing-1-docker").inputs["host"],

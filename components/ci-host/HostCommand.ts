@@ -7,7 +7,17 @@ export interface HostCommandArgs {
   readonly create: pulumi.Input<string>;
   /** Values whose change re-runs the command; chosen deliberately, never connection details. */
   readonly triggers: readonly string[];
+  /** Written to the command's standard input. @default nothing */
+  readonly stdin?: pulumi.Input<string>;
 }
+
+/**
+ * A command line that runs the bash script arriving on its standard input. Long scripts go this
+ * way: one argument of a command line may not exceed 128 KiB on Linux. The script is saved to a
+ * private temp file first, so nothing it runs can read the rest of it from stdin.
+ */
+export const RUN_SCRIPT_FROM_STDIN =
+  'script="$(mktemp)" && cat > "$script" && { bash "$script"; rc=$?; rm -f "$script"; exit "$rc"; }';
 
 /**
  * Runs a command on a CI host: locally for a `unix://` engine (the host is this machine), over SSH
@@ -22,7 +32,11 @@ export function hostCommand(
   if (host.scheme === "unix") {
     return new command.local.Command(
       name,
-      { create: args.create, triggers: [...args.triggers] },
+      {
+        create: args.create,
+        triggers: [...args.triggers],
+        ...(args.stdin === undefined ? {} : { stdin: args.stdin }),
+      },
       opts,
     );
   }
@@ -32,6 +46,7 @@ export function hostCommand(
       connection: { host: host.host, user: host.user, port: host.port, dialErrorLimit: 5 },
       create: args.create,
       triggers: [...args.triggers],
+      ...(args.stdin === undefined ? {} : { stdin: args.stdin }),
     },
     opts,
   );

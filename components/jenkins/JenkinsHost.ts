@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_APP_BASE_IMAGE, type DatastoreEntry } from "../catalog/catalog";
 import { containerName } from "../ci-host/ci-host-render";
-import { hostCommand } from "../ci-host/HostCommand";
+import { hostCommand, RUN_SCRIPT_FROM_STDIN } from "../ci-host/HostCommand";
 import { commandLine } from "../ci-host/shell";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
 import {
@@ -123,7 +123,7 @@ export class JenkinsHost extends pulumi.ComponentResource {
       `${name}-install`,
       host.dockerHost,
       // The script itself is the trigger: any change to a job, plugin or script re-runs it.
-      { create: commandLine({}, install, "bash"), triggers: [install] },
+      { create: RUN_SCRIPT_FROM_STDIN, stdin: install, triggers: [install] },
       { parent: this },
     );
     hostCommand(

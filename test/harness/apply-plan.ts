@@ -130,7 +130,11 @@ export async function applyPlan(
         const create = resource.inputs["create"];
         if (typeof create !== "string")
           throw new Error(`command ${resource.name} has no create command`);
-        const result = await run("sh", ["-c", create], { timeoutMs: 60_000 });
+        const stdin = resource.inputs["stdin"];
+        const result = await run("sh", ["-c", create], {
+          timeoutMs: 60_000,
+          ...(typeof stdin === "string" ? { input: stdin } : {}),
+        });
         if (result.code !== 0)
           throw new Error(`command ${resource.name} exited ${result.code}:\n${result.stderr}`);
         applied.commands.push({ name: resource.name, stdout: result.stdout });

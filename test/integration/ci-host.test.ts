@@ -16,7 +16,13 @@ import {
   rerunCommand,
   type AppliedPlan,
 } from "../harness/apply-plan";
-import { buildDnsmasqImage, buildStubServiceImage, stubBody } from "../harness/images";
+import {
+  buildDnsmasqImage,
+  buildNginxImage,
+  buildStubServiceImage,
+  stubBody,
+} from "../harness/images";
+import { httpGet } from "../harness/registry";
 import { waitFor } from "../harness/process";
 import { useDockerd } from "../harness/use-dockerd";
 import { editedStackConfig, evaluateStack, findResource } from "../mocks";
@@ -43,6 +49,7 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
     for (const d of DATASTORES)
       await buildStubServiceImage(engine, d.image, d.port, { healthCommands: [d.health] });
     await buildDnsmasqImage(engine, "dockurr/dnsmasq:2.91");
+    await buildNginxImage(engine, "nginx:1.27-alpine");
 
     const config = editedStackConfig("testing", (doc) => {
       const hosts = doc.config["ci-platform:ciHosts"] as Record<string, Record<string, unknown>>;
@@ -107,8 +114,8 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
       { timeoutMs: 60_000 },
     );
 
-  it("runs every declared container: 3 dev-minimal, 8 nodes and the resolver", async () => {
-    expect(applied.containers).toHaveLength(12);
+  it("runs every declared container: 3 dev-minimal, 8 nodes, the resolver and the release proxy", async () => {
+    expect(applied.containers).toHaveLength(13);
     expect(nodes).toHaveLength(8);
     const running = await dockerd().dockerOk(["ps", "--format", "{{.Names}}"]);
     expect(running.split("\n").sort()).toEqual([...applied.containers].sort());
@@ -201,7 +208,23 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
       },
       { timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    expect(statuses.split("\n").filter((l) => l.includes("(healthy)")).length).toBe(12);
+    expect(statuses.split("\n").filter((l) => l.includes("(healthy)")).length).toBe(13);
+  });
+
+  it("serves every service's public port through the release proxy, from the blue slot", async () => {
+    // The program's switch commands ran: each service has a live file naming blue.
+    const live = await dockerd().dockerOk([
+      "exec",
+      "testing-release-proxy",
+      "cat",
+      "/var/lib/release-proxy/live/api.conf",
+    ]);
+    expect(live).toBe("set $live_slot blue;\nset $live_upstream 127.0.0.1:6060;");
+    expect(applied.commands.filter((c) => c.name.includes("-release-live-"))).toHaveLength(25);
+    // No slot runs yet: the proxy answers 502, saying which slot it tried.
+    const response = await httpGet("http://127.0.0.1:5060/health");
+    expect(response.status).toBe(502);
+    expect(response.headers["x-release-slot"]).toBe("blue");
   });
 
   it("restored the snapshot into each mongodb and postgres node, and nothing into redis", async () => {

@@ -56,10 +56,11 @@ describe(
   { timeout: 60_000 },
   () => {
     let plan: Evaluation;
-    let install: string;
+    let install: { create: string; stdin: string };
     const restartLog = join(scratch, "restarts");
     const runInstall = () =>
-      run("sh", ["-c", install], {
+      run("sh", ["-c", install.create], {
+        input: install.stdin,
         env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` },
         timeoutMs: 30_000,
       });
@@ -73,11 +74,13 @@ describe(
         };
       });
       plan = await evaluateStack("testing", config);
-      install = String(
-        findResource(plan, "command:local:Command", "ci-testing-1-jenkins-install").inputs[
-          "create"
-        ],
-      );
+      const inputs = findResource(
+        plan,
+        "command:local:Command",
+        "ci-testing-1-jenkins-install",
+      ).inputs;
+      // The script arrives on stdin: as one argument it would pass Linux's 128 KiB limit.
+      install = { create: String(inputs["create"]), stdin: String(inputs["stdin"]) };
       await run("mkdir", ["-p", bin]);
       writeStubs();
     });

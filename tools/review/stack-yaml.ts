@@ -39,11 +39,7 @@ export function serviceVersion(
   service: string,
   project = DEFAULT_PROJECT,
 ): string | undefined {
-  const app = appsMap(parseStack(yamlText), project).get(service, true);
-  if (!isMap(app)) return undefined;
-  const version = app.get("version", true);
-  if (!isScalar(version) || version.value === null) return undefined;
-  return typeof version.value === "string" ? version.value : JSON.stringify(version.value);
+  return appSetting(yamlText, service, "version", project);
 }
 
 /** A value to write under `services.apps.<service>`: quoted or plain, or `undefined` to remove the key. */

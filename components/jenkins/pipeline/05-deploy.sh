@@ -27,13 +27,7 @@ on_deploy_exit() {
   local rc="$1"
   if ((rc != 0)); then
     case "$phase" in
-      deploying)
-        if container_exists "$NEW"; then
-          show_logs "$NEW"
-          log "removing $NEW: the live $LIVE slot serves on"
-          timeout 60 docker rm --force "$NEW" >/dev/null || warn "could not remove $NEW"
-        fi
-        ;;
+      deploying) discard_slot "$IDLE" ;;
       switching) abandon_slot "$IDLE" || warn "could not switch back to the $LIVE slot" ;;
     esac
     if [[ "$phase" != waiting ]]; then release_lease; fi
@@ -41,14 +35,7 @@ on_deploy_exit() {
 }
 on_exit on_deploy_exit
 
-acquire_lease
-phase=leased
-require_proxy
-roll_back_unverified || die "could not roll back the untested switch of $SERVICE"
-
-LIVE="$(live_slot)"
-IDLE="$(other_slot "$LIVE")"
-NEW="$(slot_container "$IDLE")"
+begin_slot_change
 log "$SERVICE: the $LIVE slot is live; deploying into the $IDLE slot"
 
 phase=deploying

@@ -544,6 +544,15 @@ served_slot() {
   ' "$APP_HOST_PORT" "$HEALTH_PATH" 2>/dev/null || true
 }
 
+# accepting_workers: how many nginx workers of the proxy accept connections (those told to finish
+# are titled "nginx: worker process is shutting down").
+accepting_workers() {
+  # shellcheck disable=SC2016 # expanded by the container's sh
+  timeout 10 docker exec "$PROXY_CONTAINER" sh -c '
+    for f in /proc/[0-9]*/cmdline; do tr "\000" " " < "$f" 2>/dev/null; echo; done' |
+    grep -c '^nginx: worker process *$' || true
+}
+
 # switch_to <slot>: writes the live file naming <slot> (an atomic rename), checks the config,
 # reloads nginx, and waits until the public port answers from <slot>.
 switch_to() {
@@ -561,7 +570,9 @@ switch_to() {
       return 1
     }
   deadline=$((SECONDS + SWITCH_TIMEOUT))
-  until [[ "$(served_slot)" == "$slot" ]]; do
+  # Until the master has told the old worker to finish, both old and new workers accept
+  # connections: wait for one accepting worker (the proxy runs one) and for answers from <slot>.
+  until [[ "$(accepting_workers)" == 1 && "$(served_slot)" == "$slot" ]]; do
     if ((SECONDS >= deadline)); then
       warn "127.0.0.1:$APP_HOST_PORT does not answer from the $slot slot after $SWITCH_TIMEOUT s"
       return 1
@@ -604,6 +615,29 @@ start_slot() {
   if [[ -n "${APP_MEMORY:-}" ]]; then run_args+=(--memory "$APP_MEMORY"); fi
   log "starting $name from $image on $BACKEND_NETWORK, 127.0.0.1:$(slot_port "$slot") -> $APP_PORT"
   timeout 120 docker run "${run_args[@]}" "$image" >/dev/null
+}
+
+# begin_slot_change: takes the service's deploy lease (then sets phase=leased, which the caller's
+# exit hook reads), checks the proxy runs, rolls back a switch another run left untested, and sets
+# LIVE, IDLE and NEW (the idle slot's container).
+begin_slot_change() {
+  acquire_lease
+  phase=leased
+  require_proxy
+  roll_back_unverified || die "could not roll back the untested switch of $SERVICE"
+  LIVE="$(live_slot)"
+  IDLE="$(other_slot "$LIVE")"
+  NEW="$(slot_container "$IDLE")"
+}
+
+# discard_slot <slot>: removes <slot>'s container, which never went live, after showing its log.
+discard_slot() {
+  local name
+  name="$(slot_container "$1")"
+  container_exists "$name" || return 0
+  show_logs "$name"
+  log "removing $name: the live $(other_slot "$1") slot serves on"
+  timeout 60 docker rm --force "$name" >/dev/null || warn "could not remove $name"
 }
 
 # A switch not yet followed by passing post-tests: the slot is in UNVERIFIED_FILE until they pass.
@@ -697,6 +731,8 @@ select_image_retention() {
   local keep="${1:-}"
   if ! [[ "$keep" =~ ^[0-9]+$ ]] || ((10#$keep < 1)); then
     printf 'keep must be a whole number of at least 1, got %s\n' "$keep" >&2
+    # Read the input anyway: whatever writes it must not die of a broken pipe.
+    cat >/dev/null
     return 2
   fi
   shift

@@ -38,13 +38,7 @@ on_release_exit() {
   local rc="$1"
   if ((rc != 0)); then
     case "$phase" in
-      deploying)
-        if container_exists "$NEW"; then
-          show_logs "$NEW"
-          log "removing $NEW: the live $LIVE slot serves on"
-          timeout 60 docker rm --force "$NEW" >/dev/null || warn "could not remove $NEW"
-        fi
-        ;;
+      deploying) discard_slot "$IDLE" ;;
       switching | post-testing) abandon_slot "$IDLE" || warn "could not switch back to the $LIVE slot" ;;
       rolling-back)
         if [[ "$(live_slot)" != "$LIVE" ]]; then switch_to "$LIVE" || warn "could not switch back to $LIVE"; fi
@@ -55,13 +49,7 @@ on_release_exit() {
 }
 on_exit on_release_exit
 
-acquire_lease
-phase=leased
-require_proxy
-roll_back_unverified || die "could not roll back the untested switch of $SERVICE"
-LIVE="$(live_slot)"
-IDLE="$(other_slot "$LIVE")"
-NEW="$(slot_container "$IDLE")"
+begin_slot_change
 OLD="$(slot_container "$LIVE")"
 port="$(slot_port "$IDLE")"
 
