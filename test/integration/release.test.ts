@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classify } from "../../tools/health/classify";
+import { probeOnce } from "../../tools/health/probe";
 import { readStackFile } from "../../tools/plan/stack-file";
 import { run, type RunResult } from "../../tools/process";
 import { applyPlan } from "../harness/apply-plan";
@@ -165,6 +167,12 @@ describe(
       expect(report.requests).toBeGreaterThan(50);
       expect(report.revisions).toEqual(["1.0.0", "2.0.0"]);
       expect(await served()).toEqual({ slot: "blue", revision: "2.0.0" });
+      // The health dashboard's probe says which slot answered.
+      const probe = classify(
+        { service: "api", url: `http://127.0.0.1:${PUBLIC}/health` },
+        await probeOnce(`http://127.0.0.1:${PUBLIC}/health`, 3_000),
+      );
+      expect([probe.status, probe.detail]).toEqual(["up", "HTTP 200 from blue"]);
       // The old slot is stopped after the grace period and kept for a rollback.
       expect(await state(GREEN)).toBe("exited");
       expect(await recordedSlot()).toBe("blue");

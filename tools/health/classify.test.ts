@@ -26,6 +26,20 @@ describe("classify", () => {
     ["404 is down", { kind: "response", statusCode: 404, latencyMs: 2 }, "down", "HTTP 404", 2],
     ["503 is down", { kind: "response", statusCode: 503, latencyMs: 2.6 }, "down", "HTTP 503", 3],
     [
+      "a release proxy's answer names the live slot",
+      { kind: "response", statusCode: 200, latencyMs: 2, slot: "green" },
+      "up",
+      "HTTP 200 from green",
+      2,
+    ],
+    [
+      "a release proxy with no slot running is down, naming the slot it tried",
+      { kind: "response", statusCode: 502, latencyMs: 1, slot: "blue" },
+      "down",
+      "HTTP 502 from blue",
+      1,
+    ],
+    [
       "a refused connection is down",
       { kind: "error", code: "ECONNREFUSED", latencyMs: 0.4 },
       "down",

@@ -6,7 +6,13 @@ export type HealthStatus = "up" | "down" | "timeout";
 /** What happened to one GET, as the prober saw it. */
 export type ProbeOutcome =
   /** An HTTP response arrived (its status line, at least). */
-  | { readonly kind: "response"; readonly statusCode: number; readonly latencyMs: number }
+  | {
+      readonly kind: "response";
+      readonly statusCode: number;
+      readonly latencyMs: number;
+      /** The release slot that answered, when a release proxy says (`X-Release-Slot`). */
+      readonly slot?: string | undefined;
+    }
   /** The request failed before a response: refused, reset, DNS, TLS, ... */
   | {
       readonly kind: "error";
@@ -20,7 +26,7 @@ export type ProbeOutcome =
 /** One endpoint's classified result. */
 export interface ProbeResult extends Endpoint {
   readonly status: HealthStatus;
-  /** Why: `HTTP 200`, `HTTP 503`, `ECONNREFUSED`, `no answer in 3000 ms`. */
+  /** Why: `HTTP 200`, `HTTP 200 from green`, `HTTP 503`, `ECONNREFUSED`, `no answer in 3000 ms`. */
   readonly detail: string;
   /** Milliseconds from sending the request to the outcome, rounded. */
   readonly latencyMs: number;
@@ -42,7 +48,8 @@ function verdict(outcome: ProbeOutcome): [HealthStatus, string] {
   switch (outcome.kind) {
     case "response": {
       const ok = outcome.statusCode >= 200 && outcome.statusCode <= 299;
-      return [ok ? "up" : "down", `HTTP ${outcome.statusCode}`];
+      const slot = outcome.slot ? ` from ${outcome.slot}` : "";
+      return [ok ? "up" : "down", `HTTP ${outcome.statusCode}${slot}`];
     }
     case "error":
       return ["down", outcome.code];

@@ -47,7 +47,13 @@ export function probeOnce(url: string, timeoutMs: number): Promise<ProbeOutcome>
     );
     req.on("response", (res) => {
       res.resume(); // the body is not needed; discard it
-      settle({ kind: "response", statusCode: res.statusCode ?? 0, latencyMs: elapsed() });
+      const slot = res.headers["x-release-slot"];
+      settle({
+        kind: "response",
+        statusCode: res.statusCode ?? 0,
+        latencyMs: elapsed(),
+        slot: typeof slot === "string" ? slot : undefined,
+      });
     });
     req.on("error", (e) => settle({ kind: "error", code: errorCode(e), latencyMs: elapsed() }));
   });
