@@ -38,23 +38,10 @@ on_exit on_deploy_exit
 begin_slot_change
 log "$SERVICE: the $LIVE slot is live; deploying into the $IDLE slot"
 
-phase=deploying
-start_slot "$IDLE" "$BUILD_IMAGE" \
+deploy_to_idle_slot "$BUILD_IMAGE" \
   --label "$LABEL.build-id=$BUILD_ID" \
   --label "$LABEL.git-revision=$GIT_REVISION" \
   --env "BUILD_NUMBER=$BUILD_NUMBER" \
   --env "GIT_REVISION=$GIT_REVISION"
-port="$(slot_port "$IDLE")"
-if ! timed health wait_healthy "$NEW" "$HEALTH_TIMEOUT" "$port"; then
-  die "$NEW failed its health check (GET $HEALTH_PATH on 127.0.0.1:$port, up to $HEALTH_TIMEOUT s)"
-fi
-log "pre-tests: ci-test live against the $IDLE slot, http://127.0.0.1:$port"
-timed service-pre-live run_suite pre-live --network host \
-  --env "BASE_URL=http://127.0.0.1:$port" "$BUILD_IMAGE" ci-test live ||
-  die "the pre-tests failed against $NEW"
-
-phase=switching
-mark_unverified "$IDLE"
-timed switch switch_to "$IDLE" || die "could not switch the proxy to $NEW"
 phase=deployed
 log "deployed: 127.0.0.1:$APP_HOST_PORT serves $NEW; the lease stays with this build until step 6"

@@ -20,7 +20,7 @@ require_image
 deploy_names
 on_exit remove_build_containers
 
-with_lock holds_lease_locked || die "this build does not hold the deploy lease of $DEPLOYED: run 05-deploy.sh first"
+with_lock holds_lease_locked || die "this build does not hold the deploy lease of $DEPLOY_KEY: run 05-deploy.sh first"
 # Until the live tests have passed or failed, any exit (an aborted build too) rolls back.
 outcome=unchecked
 on_live_exit() {

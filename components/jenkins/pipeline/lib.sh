@@ -389,7 +389,8 @@ run_suite() {
 # the switch it left unverified is rolled back first.
 
 deploy_names() {
-  DEPLOYED="${STACK}-${SERVICE}"
+  # What the lease serializes: the service's deploys on this stack's host (both slots).
+  DEPLOY_KEY="${STACK}-${SERVICE}"
   LEASE_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.lease"
   LOCK_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.lock"
   UNVERIFIED_FILE="$CI_LOCK_DIR/${STACK}-${SERVICE}.unverified"
@@ -433,7 +434,7 @@ release_lease_locked() {
     if [[ "$holder" == "$BUILD_ID" ]]; then
       rm -f "$LEASE_FILE"
       record_timing "$CI_STEP" lease-released 0
-      log "released the deploy lease of $DEPLOYED"
+      log "released the deploy lease of $DEPLOY_KEY"
     fi
   fi
   return 0
@@ -452,7 +453,7 @@ acquire_lease() {
     answer="$(with_lock try_take_lease)" || die "could not read the deploy lease $LEASE_FILE"
     case "$answer" in
       taken)
-        log "holding the deploy lease of $DEPLOYED"
+        log "holding the deploy lease of $DEPLOY_KEY"
         record_timing "$CI_STEP" lease-acquired 0
         return 0
         ;;
@@ -465,10 +466,10 @@ acquire_lease() {
     local holder age
     read -r _ holder age <<<"$answer"
     if ((SECONDS >= deadline)); then
-      die "build $holder still deploys $DEPLOYED after $DEPLOY_WAIT_TIMEOUT s (its lease is $age s old)"
+      die "build $holder still deploys $DEPLOY_KEY after $DEPLOY_WAIT_TIMEOUT s (its lease is $age s old)"
     fi
     if ((SECONDS - last_note >= 15)); then
-      log "waiting for build $holder to finish deploying and live-testing $DEPLOYED (lease held $age s)"
+      log "waiting for build $holder to finish deploying and live-testing $DEPLOY_KEY (lease held $age s)"
       last_note=$SECONDS
     fi
     sleep 1
@@ -628,6 +629,27 @@ begin_slot_change() {
   LIVE="$(live_slot)"
   IDLE="$(other_slot "$LIVE")"
   NEW="$(slot_container "$IDLE")"
+}
+
+# deploy_to_idle_slot <image> [docker run args...]: runs <image> in the idle slot, checks
+# its health, runs the pre-tests (`ci-test live` from <image> against the slot directly) and
+# switches the proxy to it. Sets phase=deploying, then phase=switching, for the caller's exit hook:
+# before the switch the new slot is to be discarded, after it abandoned.
+deploy_to_idle_slot() {
+  local image="$1" port
+  shift
+  port="$(slot_port "$IDLE")"
+  phase=deploying
+  start_slot "$IDLE" "$image" "$@"
+  timed health wait_healthy "$NEW" "$HEALTH_TIMEOUT" "$port" ||
+    die "$NEW failed its health check (GET $HEALTH_PATH on 127.0.0.1:$port, up to $HEALTH_TIMEOUT s)"
+  log "pre-tests: ci-test live against the $IDLE slot, http://127.0.0.1:$port"
+  timed service-pre-live run_suite pre-live --network host \
+    --env "BASE_URL=http://127.0.0.1:$port" "$image" ci-test live ||
+    die "the pre-tests failed against $NEW"
+  phase=switching
+  mark_unverified "$IDLE"
+  timed switch switch_to "$IDLE" || die "could not switch the proxy to $NEW"
 }
 
 # discard_slot <slot>: removes <slot>'s container, which never went live, after showing its log.

@@ -51,7 +51,6 @@ on_exit on_release_exit
 
 begin_slot_change
 OLD="$(slot_container "$LIVE")"
-port="$(slot_port "$IDLE")"
 
 if [[ "$ACTION" == release ]]; then
   timeout 60 docker image inspect "$IMAGE" >/dev/null 2>&1 ||
@@ -59,17 +58,7 @@ if [[ "$ACTION" == release ]]; then
     die "no image $IMAGE on this host, and it could not be pulled"
   GIT_REVISION="$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' "$IMAGE" 2>/dev/null || true)"
   log "$SERVICE: the $LIVE slot is live; releasing $IMAGE into the $IDLE slot"
-  phase=deploying
-  start_slot "$IDLE" "$IMAGE" --label "$LABEL.build-id=$BUILD_ID" --label "$LABEL.image=$IMAGE"
-  timed health wait_healthy "$NEW" "$HEALTH_TIMEOUT" "$port" ||
-    die "$NEW failed its health check (GET $HEALTH_PATH on 127.0.0.1:$port, up to $HEALTH_TIMEOUT s)"
-  log "pre-tests: ci-test live against the $IDLE slot, http://127.0.0.1:$port"
-  timed pre-tests run_suite pre-test --network host --env "BASE_URL=http://127.0.0.1:$port" \
-    "$IMAGE" ci-test live || die "the pre-tests failed against $NEW"
-
-  phase=switching
-  mark_unverified "$IDLE"
-  timed switch switch_to "$IDLE" || die "could not switch the proxy to $NEW"
+  deploy_to_idle_slot "$IMAGE" --label "$LABEL.build-id=$BUILD_ID" --label "$LABEL.image=$IMAGE"
   phase=post-testing
   log "post-tests: ci-test live through the proxy, http://127.0.0.1:$APP_HOST_PORT"
   timed post-tests run_suite post-test --network host --env "BASE_URL=http://127.0.0.1:$APP_HOST_PORT" \
@@ -83,6 +72,7 @@ else
   previous="$(docker inspect -f '{{index .Config.Labels "ci-platform.image"}}' "$NEW" 2>/dev/null || true)"
   log "$SERVICE: rolling back from the $LIVE slot to the $IDLE slot (${previous:-$(build_of "$NEW")})"
   phase=rolling-back
+  port="$(slot_port "$IDLE")"
   if [[ "$(container_state "$NEW")" != running ]]; then
     timeout 60 docker start "$NEW" >/dev/null || die "could not start $NEW"
   fi
