@@ -1,5 +1,6 @@
 /** A stack's validated config straight from its YAML, for tools that run without the Pulumi engine. */
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { formatConfigIssues } from "../components/config/format";
 import type { PlatformConfig } from "../components/config/types";
 import { validateStackConfig } from "../components/config/validate";
@@ -20,6 +21,30 @@ export function validatedStackConfig(root: string, stack: string): PlatformConfi
   const result = validateStackConfig({ project: file.project, stack, values, secretKeys });
   if (!result.ok) throw new Error(formatConfigIssues(file.project, stack, result.issues));
   return result.config;
+}
+
+/**
+ * Writes `edited` over `Pulumi.<stack>.yaml` and keeps it only if the stack config stays valid,
+ * returning that config; otherwise puts `original` back and fails with the config's errors.
+ * `change` names the edit in the message: `api 1.5.0`.
+ */
+export function writeValidatedStackFile(
+  root: string,
+  stack: string,
+  original: string,
+  edited: string,
+  change?: string,
+): PlatformConfig {
+  const fileName = `Pulumi.${stack}.yaml`;
+  writeFileSync(join(root, fileName), edited);
+  try {
+    return validatedStackConfig(root, stack);
+  } catch (e) {
+    writeFileSync(join(root, fileName), original);
+    throw new Error(
+      `${fileName} would be invalid${change === undefined ? "" : ` with ${change}`}, so it is left as it was:\n${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
 }
 
 /** Every stack that has a `Pulumi.<stack>.yaml` in the project root. */

@@ -9,7 +9,6 @@ import { REGISTRY_IMAGES } from "../registry/PrivateRegistry";
 import type { DockerHost, StackApp } from "../config/types";
 import {
   PROXY_CONTAINER_LAYOUT,
-  RELEASE_LISTEN_ADDRESS,
   renderProxyEntrypoint,
   renderReleaseProxyConf,
   renderSwitchScript,
@@ -46,8 +45,6 @@ export interface ReleaseProxyArgs {
  * slots between reviewed changes too.
  */
 export class ReleaseProxy extends pulumi.ComponentResource {
-  /** Service name -> the proxy's public endpoint. */
-  public readonly endpoints: pulumi.Output<Record<string, string>>;
   public readonly containerName: pulumi.Output<string>;
 
   constructor(name: string, args: ReleaseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -108,11 +105,6 @@ export class ReleaseProxy extends pulumi.ComponentResource {
     }
 
     this.containerName = pulumi.output(proxyName);
-    this.endpoints = pulumi.output(
-      Object.fromEntries(
-        assignments.map((a) => [a.name, `${RELEASE_LISTEN_ADDRESS}:${a.hostPort}`] as const),
-      ),
-    );
-    this.registerOutputs({ endpoints: this.endpoints, containerName: this.containerName });
+    this.registerOutputs({ containerName: this.containerName });
   }
 }

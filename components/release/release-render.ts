@@ -5,7 +5,7 @@
  * requests in flight finish on the old slot and new ones go to the new slot, none refused.
  */
 import { shellQuote } from "../ci-host/shell";
-import { SLOTS, type Slot, type SlotPorts } from "./slots";
+import type { Slot, SlotPorts } from "./slots";
 
 /** Where things are for the proxy's nginx. */
 export interface ProxyLayout {
@@ -101,13 +101,6 @@ export function renderLiveSlotConf(
   listenAddress: string = RELEASE_LISTEN_ADDRESS,
 ): string {
   return `set $live_slot ${slot};\nset $live_upstream ${listenAddress}:${ports[slot]};\n`;
-}
-
-/** The live slot a live file names, or undefined when it names none. */
-export function parseLiveSlotConf(text: string): Slot | undefined {
-  const match = /^set \$live_slot (\w+);$/m.exec(text);
-  const slot = match?.[1];
-  return SLOTS.find((s) => s === slot);
 }
 
 export interface LiveSlotAssignment extends ProxiedService {

@@ -9,12 +9,12 @@
  * stage the version in the idle slot, --switch the load balancers to it, --finish (remove the old
  * slot) after the grace period, or --rollback (switch back) before that.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PlatformConfig } from "../../components/config/types";
 import { isSlot, otherSlot } from "../../components/release/slots";
 import { run } from "../process";
-import { validatedStackConfig } from "../stack-config";
+import { validatedStackConfig, writeValidatedStackFile } from "../stack-config";
 import { parseReleaseArgs, type ReleaseArgs } from "./args";
 import { planCiHostRelease, releaseCommand } from "./ci-host-release";
 import { finishRelease, recordLiveSlot, stageRelease, switchSlots } from "./slot-edits";
@@ -26,23 +26,6 @@ export interface ReleaseResult {
   readonly ok: boolean;
   /** What to print last: the outcome and what to do next. */
   readonly lines: readonly string[];
-}
-
-/**
- * Writes `edited` over the stack file and keeps it only if the stack config stays valid;
- * otherwise puts the original back and fails with the config's errors.
- */
-function writeValidated(root: string, stack: string, original: string, edited: string): void {
-  const path = join(root, `Pulumi.${stack}.yaml`);
-  writeFileSync(path, edited);
-  try {
-    validatedStackConfig(root, stack);
-  } catch (e) {
-    writeFileSync(path, original);
-    throw new Error(
-      `Pulumi.${stack}.yaml would be invalid, so it is left as it was:\n${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
 }
 
 async function releaseOnCiHost(
@@ -76,7 +59,12 @@ async function releaseOnCiHost(
   }
   const path = join(root, `Pulumi.${config.stack}.yaml`);
   const original = readFileSync(path, "utf8");
-  writeValidated(root, config.stack, original, recordLiveSlot(original, args.service, slot));
+  writeValidatedStackFile(
+    root,
+    config.stack,
+    original,
+    recordLiveSlot(original, args.service, slot),
+  );
   return {
     ok: true,
     lines: [
@@ -91,7 +79,8 @@ async function releaseOnCiHost(
 function editAwsStack(root: string, config: PlatformConfig, args: ReleaseArgs): ReleaseResult {
   const path = join(root, `Pulumi.${config.stack}.yaml`);
   const original = readFileSync(path, "utf8");
-  const { service, stack } = { service: args.service, stack: config.stack };
+  const service = args.service;
+  const stack = config.stack;
   if (!config.apps.some((a) => a.name === service))
     throw new Error(`${service} is not selected in Pulumi.${stack}.yaml (services.apps)`);
   if (args.image !== undefined || args.graceSeconds !== undefined || args.host !== undefined)
@@ -104,8 +93,9 @@ function editAwsStack(root: string, config: PlatformConfig, args: ReleaseArgs): 
       : args.action === "finish"
         ? finishRelease(original, service)
         : switchSlots(original, service);
-  writeValidated(root, stack, original, edited);
-  const after = validatedStackConfig(root, stack).apps.find((a) => a.name === service)!;
+  const after = writeValidatedStackFile(root, stack, original, edited).apps.find(
+    (a) => a.name === service,
+  )!;
   const apply = `review and apply: pulumi preview --stack ${stack}, then pulumi up --stack ${stack} (or merge it for the deploy workflow)`;
   const next: Record<typeof args.action, string[]> = {
     release: [

@@ -8,11 +8,11 @@
  * Registry check: REGISTRY_URL (`https://registry.example.com:5443`), REGISTRY_USER,
  * REGISTRY_PASSWORD, and optionally REGISTRY_CA (a PEM file to trust).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { RegistryApi, type RegistryApiOptions } from "../registry/registry-api";
-import { validatedStackConfig } from "../stack-config";
+import { writeValidatedStackFile } from "../stack-config";
 import { readProjectName } from "../plan/stack-file";
 import { selectedApps, serviceVersion, setServiceVersion } from "./stack-yaml";
 
@@ -153,15 +153,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const warning = options.registry
     ? await checkRegistryTag(options.registry, service, version)
     : undefined;
-  writeFileSync(path, setServiceVersion(original, service, version, project));
-  try {
-    validatedStackConfig(root, stack);
-  } catch (e) {
-    writeFileSync(path, original);
-    throw new Error(
-      `${fileName} would be invalid with ${service} ${version}, so it is left as it was:\n${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
+  writeValidatedStackFile(
+    root,
+    stack,
+    original,
+    setServiceVersion(original, service, version, project),
+    `${service} ${version}`,
+  );
   const rollback =
     previous === undefined
       ? `roll back by removing services.apps.${service}.version from ${fileName}`
