@@ -1,6 +1,6 @@
 /** Small process helpers shared by tools and the integration harness: bounded runs and waits. */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, promises as fs } from "node:fs";
 import * as path from "node:path";
 
 export interface RunResult {
@@ -140,4 +140,14 @@ export function which(name: string): string {
     }
   }
   throw new Error(`${name} not found in PATH or ${SYSTEM_DIRS.join(":")}; run .ci/install-deps.sh`);
+}
+
+/** Whether `p` exists (any kind of file). */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -17,7 +17,7 @@ import { accessSync, constants, promises as fs, readFileSync, readdirSync } from
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnDaemon, within } from "./daemon";
-import { run, sleep, waitFor, which, type RunOptions, type RunResult } from "./process";
+import { pathExists, run, sleep, waitFor, which, type RunOptions, type RunResult } from "./process";
 
 export interface PrivateDockerd {
   /** The daemon's address, `unix://<tmp>/d.sock`, for `docker -H` or `DOCKER_HOST`. */
@@ -172,7 +172,7 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
       // containerd shims outlive a killed dockerd; every process naming our dir is ours.
       await killProcessesUnder(dir, errors);
       for (const bridge of bridges) {
-        if (await exists(`/sys/class/net/${bridge}`)) {
+        if (await pathExists(`/sys/class/net/${bridge}`)) {
           const r = await run("ip", ["link", "delete", bridge]).catch((e: Error) => ({
             code: 1,
             stderr: e.message,
@@ -215,15 +215,6 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     throw new Error(`private dockerd did not start: ${message}\n--- dockerd log ---\n${tail}`);
   }
   return { host, dir, env, startupMs, docker, dockerOk, logTail, stop };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** SIGKILLs every process whose command line names a path inside `dir`, and waits for them. */

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { run, runOk, type RunOptions, type RunResult } from "./process";
+import { pathExists, run, runOk, type RunOptions, type RunResult } from "./process";
 import type { RegistryStack } from "./registry";
 
 export interface OciImageSpec {
@@ -58,7 +58,7 @@ export async function makeOciImage(dir: string, spec: OciImageSpec): Promise<Oci
     throw new Error(`makeOciImage: sizeBytes ${spec.sizeBytes} must be a non-negative integer`);
   const blobs = path.join(dir, "blobs", "sha256");
   await fs.mkdir(blobs, { recursive: true });
-  if (await exists(path.join(dir, "index.json")))
+  if (await pathExists(path.join(dir, "index.json")))
     throw new Error(`makeOciImage: ${dir} already holds an image layout`);
   const staging = await fs.mkdtemp(path.join(dir, ".staging-"));
   try {
@@ -325,13 +325,4 @@ async function writeJsonBlob(
   const hex = createHash("sha256").update(bytes).digest("hex");
   await fs.writeFile(path.join(blobs, hex), bytes);
   return { digest: `sha256:${hex}`, size: bytes.length };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
