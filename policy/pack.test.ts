@@ -24,6 +24,7 @@ const PRIVILEGED = {
   image: "mongo:latest",
   restart: "unless-stopped",
   memory: 1024,
+  memorySwap: 1024,
   logOpts: { "max-size": "10m", "max-file": "3" },
   privileged: true,
 };
@@ -49,7 +50,7 @@ describe("policies", () => {
     validate(args(T.dockerVolume, { image: "a:1" }), (m) => reported.push(m));
     expect(reported).toEqual([
       'restart is not set; set it to "unless-stopped"',
-      "memory is not set; set a limit in bytes",
+      "memory is not set; set a limit in MB (the docker provider's unit)",
       'logOpts has no max-size or max-file; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}',
     ]);
   });

@@ -20,7 +20,8 @@ const goodContainer = (inputs: Record<string, unknown> = {}): PolicyResource =>
   res(T.container, "api", {
     image: "registry.example.com:5443/api:1.4.2@sha256:0a1b",
     restart: "unless-stopped",
-    memory: 268435456,
+    memory: 256,
+    memorySwap: 256,
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },
     privileged: false,
@@ -109,15 +110,28 @@ describe.each<{
         goodContainer({ restart: "no", memory: 0, logOpts: { "max-size": "10m" } }),
         [
           'restart is "no"; set it to "unless-stopped"',
-          "memory is 0; set a limit in bytes",
+          "memory is 0; set a limit in MB (the docker provider's unit)",
           'logOpts has no max-file; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}',
+        ],
+      ],
+      [
+        // 256 MiB written in bytes: the provider would ask Docker for 256 TiB.
+        goodContainer({ memory: 268435456, memorySwap: 268435456 }),
+        [
+          "memory is 268435456 MB, over 262144 MB: the docker provider's unit is MB, not bytes; set 256 for 268435456 bytes",
+        ],
+      ],
+      [
+        goodContainer({ memorySwap: undefined }),
+        [
+          "memorySwap is not set; set it equal to memory (256, no swap): unset, Docker reads it back as twice the memory and every preview shows a diff",
         ],
       ],
       [
         res(T.container, "bare", { image: "x:1" }),
         [
           'restart is not set; set it to "unless-stopped"',
-          "memory is not set; set a limit in bytes",
+          "memory is not set; set a limit in MB (the docker provider's unit)",
           'logOpts has no max-size or max-file; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}',
         ],
       ],

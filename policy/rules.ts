@@ -85,18 +85,22 @@ const noPrivileged: PolicyRule = {
       : [],
 };
 
+/** A container limit above this many MB (256 GiB) is a value in bytes given to an MB field. */
+const MAX_PLAUSIBLE_MEMORY_MB = 262_144;
+
 /** Restart policies that bring a long-running container back. */
 const RESTART_POLICIES = ["always", "unless-stopped", "on-failure"];
 
 /**
  * (c) Every long-running container (all but one-shot ones: `attach: true` or `rm: true`) restarts,
- * has a memory limit and rotates its logs (`logOpts` max-size and max-file; a container with
+ * has a memory limit in MB (the docker provider's unit) with `memorySwap` equal to it, and rotates
+ * its logs (`logOpts` max-size and max-file; a container with
  * `logDriver: "none"` keeps no logs and needs no rotation).
  */
 const containerLimits: PolicyRule = {
   name: "containers-restart-memory-log-rotation",
   description:
-    "Long-running containers restart (not 'no'), have a memory limit > 0 and rotate logs (logOpts max-size and max-file).",
+    "Long-running containers restart (not 'no'), have a memory limit in MB (> 0, at most 256 GiB) with memorySwap equal to it, and rotate logs (logOpts max-size and max-file).",
   types: [T.container],
   check: (r) => {
     const i = r.inputs;
@@ -105,8 +109,17 @@ const containerLimits: PolicyRule = {
     if (typeof i["restart"] !== "string" || !RESTART_POLICIES.includes(i["restart"])) {
       problems.push(`restart is ${show(i["restart"])}; set it to "unless-stopped"`);
     }
-    if (typeof i["memory"] !== "number" || !(i["memory"] > 0)) {
-      problems.push(`memory is ${show(i["memory"])}; set a limit in bytes`);
+    const memory = i["memory"];
+    if (typeof memory !== "number" || !(memory > 0)) {
+      problems.push(`memory is ${show(memory)}; set a limit in MB (the docker provider's unit)`);
+    } else if (memory > MAX_PLAUSIBLE_MEMORY_MB) {
+      problems.push(
+        `memory is ${memory} MB, over ${MAX_PLAUSIBLE_MEMORY_MB} MB: the docker provider's unit is MB, not bytes; set ${Math.max(1, Math.round(memory / 1024 / 1024))} for ${memory} bytes`,
+      );
+    } else if (i["memorySwap"] !== memory) {
+      problems.push(
+        `memorySwap is ${show(i["memorySwap"])}; set it equal to memory (${memory}, no swap): unset, Docker reads it back as twice the memory and every preview shows a diff`,
+      );
     }
     if (i["logDriver"] !== "none") {
       const opts = record(i["logOpts"]);

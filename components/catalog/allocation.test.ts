@@ -7,6 +7,7 @@ import {
   allocateSlots,
   dynamicAddressRange,
   nodeCapacity,
+  platformNetworkSubnets,
   RESERVED_LEADING_ADDRESSES,
 } from "./allocation";
 
@@ -147,5 +148,20 @@ describe("allocateNodeIps", () => {
     );
     expect(ips.get("a")).toBe("172.18.3.4");
     expect(ips.get("b")).not.toBe("172.18.3.4");
+  });
+});
+
+describe("platformNetworkSubnets", () => {
+  it("carves the registry's networks from the platform subnet in a fixed order", () => {
+    expect(platformNetworkSubnets(parseCidr("10.222.0.0/24")!)).toEqual({
+      "registry-back": "10.222.0.0/27",
+      "registry-front": "10.222.0.32/27",
+    });
+  });
+
+  it("fails when the platform subnet has no room for them", () => {
+    expect(() => platformNetworkSubnets(parseCidr("10.222.0.0/27")!)).toThrow(
+      "platform subnet 10.222.0.0/27 has no room for 2 /27 networks",
+    );
   });
 });

@@ -1,7 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
-import { containerName, DNSMASQ_CONF_PATH, PLATFORM_IMAGES } from "../ci-host/ci-host-render";
+import {
+  containerName,
+  DNSMASQ_CONF_PATH,
+  onlyCapabilities,
+  PLATFORM_IMAGES,
+} from "../ci-host/ci-host-render";
 import type { HostImages } from "../ci-host/HostImages";
 import { renderDnsmasqConf, type DnsRecord } from "./dns-render";
 
@@ -40,7 +45,7 @@ export class ServiceDns extends pulumi.ComponentResource {
         command: ["--keep-in-foreground", "--log-facility=-", `--conf-file=${DNSMASQ_CONF_PATH}`],
         uploads: [{ file: DNSMASQ_CONF_PATH, content: conf }],
         networksAdvanced: [{ name: args.network.name, ipv4Address: args.address }],
-        capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE", "SETUID", "SETGID", "NET_RAW"] },
+        capabilities: onlyCapabilities(["NET_BIND_SERVICE", "NET_RAW", "SETGID", "SETUID"]),
         healthcheck: {
           tests: [
             "CMD-SHELL",

@@ -16,6 +16,7 @@ const CONTAINER_FIELDS = new Set([
   "dnsSearches",
   "restart",
   "memory",
+  "memorySwap",
   "logDriver",
   "logOpts",
   "privileged",
@@ -106,7 +107,13 @@ export function containerPlan(inputs: Inputs): ContainerPlan {
   const args = ["create", "--name", name];
   if (inputs["hostname"] !== undefined) args.push("--hostname", text(inputs["hostname"]));
   if (inputs["restart"] !== undefined) args.push("--restart", text(inputs["restart"]));
-  if (inputs["memory"] !== undefined) args.push("--memory", `${Number(inputs["memory"])}b`);
+  // The provider's units: `memory` and a positive `memorySwap` are MB (it multiplies by 1024 * 1024);
+  // a `memorySwap` of -1 (unlimited) passes through as it is.
+  if (inputs["memory"] !== undefined) args.push("--memory", `${Number(inputs["memory"])}m`);
+  if (inputs["memorySwap"] !== undefined) {
+    const swap = Number(inputs["memorySwap"]);
+    args.push("--memory-swap", swap > 0 ? `${swap}m` : String(swap));
+  }
   if (inputs["logDriver"] !== undefined) args.push("--log-driver", text(inputs["logDriver"]));
   const logOpts = (inputs["logOpts"] ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(logOpts).sort())
