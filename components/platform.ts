@@ -113,11 +113,13 @@ function buildCiHosts(
     });
   }
   const registryHost = config.registry && built.get(config.registry.host);
+  const registryHostConfig = config.ciHosts.find((h) => h.name === config.registry?.host);
   const registry =
-    config.registry && registryHost
+    config.registry && registryHost && registryHostConfig
       ? new PrivateRegistry("registry", {
           stack: config.stack,
           registry: config.registry,
+          platformSubnet: registryHostConfig.platformSubnet,
           htpasswd: required(secrets.registryHtpasswd, "registryHtpasswd"),
           tlsKey: required(secrets.registryTlsKey, "registryTlsKey"),
           httpSecret: required(secrets.registryHttpSecret, "registryHttpSecret"),

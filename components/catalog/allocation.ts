@@ -89,6 +89,32 @@ export function allocateHostPorts(
  */
 export const RESERVED_LEADING_ADDRESSES = 16;
 
+/** The platform's own small networks, in the order they are carved from a host's platform subnet. */
+export const PLATFORM_NETWORKS = ["registry-back", "registry-front"] as const;
+export type PlatformNetwork = (typeof PLATFORM_NETWORKS)[number];
+
+/** Each platform network's prefix length: a /27 has room for 29 containers. */
+export const PLATFORM_NETWORK_PREFIX = 27;
+
+/**
+ * Explicit subnets for the platform's own networks, carved in a fixed order from `platformSubnet`,
+ * so none is left to Docker's address pool, which could hand one the backend subnet.
+ */
+export function platformNetworkSubnets(platformSubnet: Cidr): Record<PlatformNetwork, string> {
+  const size = 2 ** (32 - PLATFORM_NETWORK_PREFIX);
+  if (cidrSize(platformSubnet) < size * PLATFORM_NETWORKS.length) {
+    throw new Error(
+      `platform subnet ${formatCidr(platformSubnet)} has no room for ${PLATFORM_NETWORKS.length} /${PLATFORM_NETWORK_PREFIX} networks`,
+    );
+  }
+  return Object.fromEntries(
+    PLATFORM_NETWORKS.map((role, i) => [
+      role,
+      formatCidr({ network: platformSubnet.network + i * size, prefix: PLATFORM_NETWORK_PREFIX }),
+    ]),
+  ) as Record<PlatformNetwork, string>;
+}
+
 /** The resolver's address on a backend subnet. */
 export function resolverAddress(subnet: Cidr): string {
   return formatIpv4(subnet.network + 2);

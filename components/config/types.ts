@@ -66,6 +66,8 @@ export interface CiHostConfig {
   readonly dockerHost: DockerHost;
   /** The production-like bridge network's subnet. */
   readonly backendSubnet: string;
+  /** Where the platform's own networks (the registry's) get their explicit subnets from. */
+  readonly platformSubnet: string;
   /** The dnsmasq resolver's address on that network. */
   readonly resolverIp: string;
   /** Every selected datastore node, sorted by name, with its IP. */

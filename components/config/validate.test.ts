@@ -47,6 +47,7 @@ describe("validateStackConfig", () => {
     ]);
     const [host] = config.ciHosts;
     expect(host?.backendSubnet).toBe("172.18.0.0/16");
+    expect(host?.platformSubnet).toBe("10.222.0.0/24");
     expect(host?.resolverIp).toBe("172.18.0.2");
     expect(host?.dockerHost).toEqual({
       scheme: "unix",
@@ -97,6 +98,37 @@ describe("validateStackConfig", () => {
     ).toEqual([
       `ciHosts.ci-1.backendSubnet: "172.16.0.0/12" overlaps Docker's default bridge 172.17.0.0/16; use one such as 172.18.0.0/16`,
     ]);
+  });
+
+  it.each([
+    [
+      { platformSubnet: "10.222.0.1/24" },
+      'ciHosts.ci-1.platformSubnet: "10.222.0.1/24" is not a CIDR network address; use one such as 10.222.0.0/24',
+    ],
+    [
+      { platformSubnet: "10.222.0.0/27" },
+      'ciHosts.ci-1.platformSubnet: "10.222.0.0/27" is too small; use a /26 or larger, such as 10.222.0.0/24',
+    ],
+    [
+      { platformSubnet: "172.17.5.0/24" },
+      `ciHosts.ci-1.platformSubnet: "172.17.5.0/24" overlaps Docker's default bridge 172.17.0.0/16; use one such as 10.222.0.0/24`,
+    ],
+    [
+      { platformSubnet: "172.18.200.0/24" },
+      'ciHosts.ci-1.platformSubnet: "172.18.200.0/24" overlaps ciHosts.ci-1.backendSubnet 172.18.0.0/16; give the platform networks their own range, such as 10.222.0.0/24',
+    ],
+    [
+      { backendSubnet: "10.222.0.0/16" },
+      'ciHosts.ci-1.platformSubnet: the default platform subnet "10.222.0.0/24" overlaps ciHosts.ci-1.backendSubnet 10.222.0.0/16; give the platform networks their own range, such as 10.223.0.0/24',
+    ],
+  ])("fails when the platform subnet is unusable: %j", (settings, message) => {
+    expect(
+      messages(
+        ciHostValues({
+          ciHosts: { "ci-1": { dockerHost: "unix:///var/run/docker.sock", ...settings } },
+        }),
+      ),
+    ).toEqual([message]);
   });
 
   it("fails when two services share a host port, naming both and the port", () => {

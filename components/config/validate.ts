@@ -25,6 +25,7 @@ import {
   formatCidr,
   parseCidr,
   parseIpv4,
+  type Cidr,
 } from "./ipv4";
 import { DNS_LABEL_RULE, isDnsLabel, isDomainName } from "./names";
 import { absolutePath, PEM_CERT, positiveInteger, Reader, show } from "./reader";
@@ -98,6 +99,10 @@ const SETTINGS = [
 ];
 
 export const DEFAULT_BACKEND_SUBNET = "172.18.0.0/16";
+/** Outside Docker's default address pools (172.17.0.0/12 and 192.168.0.0/16), so the engine never hands it out. */
+export const DEFAULT_PLATFORM_SUBNET = "10.222.0.0/24";
+/** The smallest platform subnet: room for every platform network. */
+const MAX_PLATFORM_PREFIX = 26;
 /** The smallest backend subnet: a /27's lower half would leave no node address after the reserved ones. */
 const MAX_BACKEND_PREFIX = 26;
 
@@ -539,6 +544,7 @@ function readCiHosts(
     const host = r.object(path, hosts[name], [
       "dockerHost",
       "backendSubnet",
+      "platformSubnet",
       "nodeIps",
       "devMinimal",
       "productionLike",
@@ -587,6 +593,7 @@ function readCiHosts(
         `${show(subnetText)} has room for ${nodeCapacity(subnet)} nodes but ${nodes.length} are selected; use a larger subnet`,
       );
     }
+    const platformSubnet = readPlatformSubnet(r, path, host["platformSubnet"], subnet);
     const pins = new Map<string, string>();
     const rawPins =
       host["nodeIps"] === undefined ? {} : (r.map(`${path}.nodeIps`, host["nodeIps"]) ?? {});
@@ -638,7 +645,7 @@ function readCiHosts(
     }
     const hostPrep = readHostPrep(r, `${path}.hostPrep`, host["hostPrep"]);
     const dataRefresh = readDataRefresh(r, `${path}.dataRefresh`, host["dataRefresh"], datastores);
-    if (r.issues.length > issuesBefore || !dockerHost || !subnet) continue;
+    if (r.issues.length > issuesBefore || !dockerHost || !subnet || !platformSubnet) continue;
     const ips = allocateNodeIps(
       nodes.map((n) => n.name),
       subnet,
@@ -648,6 +655,7 @@ function readCiHosts(
       name,
       dockerHost,
       backendSubnet: formatCidr(subnet),
+      platformSubnet: formatCidr(platformSubnet),
       resolverIp: resolverAddress(subnet),
       nodes: nodes
         .map((n) => ({
@@ -666,6 +674,46 @@ function readCiHosts(
     });
   }
   return result;
+}
+
+/**
+ * A host's platform subnet, from which the platform's own networks get explicit subnets; it may
+ * overlap neither the backend subnet nor Docker's default bridge.
+ */
+function readPlatformSubnet(
+  r: Reader,
+  hostPath: string,
+  value: unknown,
+  backend: Cidr | undefined,
+): Cidr | undefined {
+  const path = `${hostPath}.platformSubnet`;
+  const text = value === undefined ? DEFAULT_PLATFORM_SUBNET : r.string(path, value);
+  if (text === undefined) return undefined;
+  const subnet = parseCidr(text);
+  const example = `use one such as ${DEFAULT_PLATFORM_SUBNET}`;
+  if (!subnet) return r.fail(path, `${show(text)} is not a CIDR network address; ${example}`);
+  if (subnet.prefix > MAX_PLATFORM_PREFIX)
+    return r.fail(
+      path,
+      `${show(text)} is too small; use a /${MAX_PLATFORM_PREFIX} or larger, such as ${DEFAULT_PLATFORM_SUBNET}`,
+    );
+  if (cidrsOverlap(subnet, DOCKER_DEFAULT_BRIDGE))
+    return r.fail(
+      path,
+      `${show(text)} overlaps Docker's default bridge ${formatCidr(DOCKER_DEFAULT_BRIDGE)}; ${example}`,
+    );
+  if (backend && cidrsOverlap(subnet, backend)) {
+    // With the default in use, blame the backend subnet the user wrote, and say how to move either.
+    const where = value === undefined ? "the default platform subnet " : "";
+    const free = cidrsOverlap(parseCidr(DEFAULT_PLATFORM_SUBNET)!, backend)
+      ? "10.223.0.0/24"
+      : DEFAULT_PLATFORM_SUBNET;
+    return r.fail(
+      path,
+      `${where}${show(text)} overlaps ${hostPath}.backendSubnet ${formatCidr(backend)}; give the platform networks their own range, such as ${free}`,
+    );
+  }
+  return subnet;
 }
 
 export const REGISTRY_DEFAULTS = {

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { containerName } from "../ci-host/ci-host-render";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
 import type { HostImages } from "../ci-host/HostImages";
+import { platformNetworkSubnets } from "../catalog/allocation";
+import { parseCidr } from "../config/ipv4";
 import type { RegistryConfig } from "../config/types";
 import {
   NGINX_CONF_PATH,
@@ -27,6 +29,8 @@ export interface PrivateRegistryArgs {
   /** Stack name, part of container, network and volume names. */
   readonly stack: string;
   readonly registry: RegistryConfig;
+  /** The registry host's platform subnet, which the registry's two networks are carved from. */
+  readonly platformSubnet: string;
   /** htpasswd lines with bcrypt hashes. */
   readonly htpasswd: pulumi.Input<string>;
   /** The TLS certificate's private key, PEM. */
@@ -54,14 +58,30 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const { registry } = args;
     const child = { parent: this, provider: args.provider };
 
+    const platformSubnet = parseCidr(args.platformSubnet);
+    if (!platformSubnet)
+      throw new Error(
+        `${name}: platformSubnet ${args.platformSubnet} is not a CIDR network address`,
+      );
+    // Explicit subnets: left to Docker's pool, one could take the backend subnet first.
+    const subnets = platformNetworkSubnets(platformSubnet);
     const backNetwork = new docker.Network(
       `${name}-back`,
-      { name: containerName(args.stack, "registry-back"), driver: "bridge", internal: true },
+      {
+        name: containerName(args.stack, "registry-back"),
+        driver: "bridge",
+        internal: true,
+        ipamConfigs: [{ subnet: subnets["registry-back"] }],
+      },
       { ...child, deleteBeforeReplace: true },
     );
     const frontNetwork = new docker.Network(
       `${name}-front`,
-      { name: containerName(args.stack, "registry-front"), driver: "bridge" },
+      {
+        name: containerName(args.stack, "registry-front"),
+        driver: "bridge",
+        ipamConfigs: [{ subnet: subnets["registry-front"] }],
+      },
       { ...child, deleteBeforeReplace: true },
     );
     const storage = new docker.Volume(
