@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash .ci/install-deps.sh
+bash .ci/build-compose.sh
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent typecheck
 npm run --silent lint
