@@ -28,6 +28,12 @@ export interface PrivateDockerd {
   readonly env: Readonly<Record<string, string>>;
   /** Milliseconds from spawning dockerd to its first answer. */
   readonly startupMs: number;
+  /**
+   * With `privateNetwork`, the daemon's network namespace (`/proc/<pid>/ns/net`), where its
+   * `--network host` containers listen: enter it with `nsenter --net=<netns>`. Undefined when
+   * the daemon shares the test process's network namespace.
+   */
+  readonly netns: string | undefined;
   /** Runs the docker CLI against this daemon. @default timeout 120 s */
   docker(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Like `docker`, but rejects unless the CLI exits 0; resolves to its trimmed stdout. */
@@ -43,6 +49,11 @@ export interface StartDockerdOptions {
   readonly startTimeoutMs?: number;
   /** Extra dockerd flags, e.g. `["--storage-driver=vfs"]`. @default none */
   readonly extraArgs?: readonly string[];
+  /**
+   * Run dockerd in a new network namespace of its own (only `lo`, up), so `--network host`
+   * containers bind there and never on the machine's loopback ports. @default false
+   */
+  readonly privateNetwork?: boolean;
 }
 
 /** Unix socket paths are limited to 107 bytes; leave room for containerd's longer names. */
@@ -104,8 +115,25 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     ...(options.extraArgs ?? []),
   ];
   const started = Date.now();
-  const daemon = spawnDaemon(dockerdBin, args, { logPath, lastResort: "SIGTERM" });
+  // `unshare` and `sh` exec dockerd, so the spawned pid is dockerd's and its namespace lives and
+  // dies with it.
+  const daemon = options.privateNetwork
+    ? spawnDaemon(
+        which("unshare"),
+        [
+          "--net",
+          "--",
+          "sh",
+          "-c",
+          `${which("ip")} link set lo up && exec "$0" "$@"`,
+          dockerdBin,
+          ...args,
+        ],
+        { logPath, lastResort: "SIGTERM" },
+      )
+    : spawnDaemon(dockerdBin, args, { logPath, lastResort: "SIGTERM" });
   const { child, exited } = daemon;
+  const netns = options.privateNetwork ? `/proc/${child.pid}/ns/net` : undefined;
 
   const logTail = (lines = 30): string => {
     try {
@@ -214,7 +242,7 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
     await stop().catch(() => undefined);
     throw new Error(`private dockerd did not start: ${message}\n--- dockerd log ---\n${tail}`);
   }
-  return { host, dir, env, startupMs, docker, dockerOk, logTail, stop };
+  return { host, dir, env, startupMs, netns, docker, dockerOk, logTail, stop };
 }
 
 /** SIGKILLs every process whose command line names a path inside `dir`, and waits for them. */
