@@ -2,16 +2,13 @@ import { releaseProxyContainerName } from "../release/ReleaseProxy";
 import type * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_APP_BASE_IMAGE, type DatastoreEntry } from "../catalog/catalog";
-import { containerName } from "../ci-host/ci-host-render";
+import type { DatastoreEntry } from "../catalog/catalog";
 import { hostCommand, RUN_SCRIPT_FROM_STDIN } from "../ci-host/HostCommand";
 import { commandLine } from "../ci-host/shell";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
 import {
-  jenkinsLayout,
-  renderCasc,
-  renderJenkinsfile,
   renderJenkinsInstallScript,
+  renderJenkinsSite,
   renderPluginsFile,
   renderSecretsCommand,
 } from "./jenkins-render";
@@ -50,19 +47,17 @@ export class JenkinsHost extends pulumi.ComponentResource {
   constructor(name: string, args: JenkinsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:jenkins:JenkinsHost", name, {}, opts);
     const { jenkins, host } = args;
-    const layout = jenkinsLayout(jenkins.home, jenkins.systemdDir);
-    const datastorePort = new Map(args.datastores.map((d) => [d.name, d.port]));
-    const settings = {
+    const { layout, jobs, casc } = renderJenkinsSite({
       stack: args.stack,
-      pipelineDir: layout.pipelineDir,
-      backendNetwork: containerName(args.stack, "backend"),
-      resolverIp: host.resolverIp,
-      searchDomain: args.regionDomain,
-      registry: args.registry?.address,
-      registryCertDir: args.registry ? `/etc/docker/certs.d/${args.registry.address}` : undefined,
-      networkholderImage: NETWORKHOLDER_IMAGE,
+      host,
+      jenkins,
+      apps: args.apps,
+      datastores: args.datastores,
+      regionDomain: args.regionDomain,
+      registry: args.registry,
       proxyContainer: releaseProxyContainerName(args.stack),
-    };
+      networkholderImage: NETWORKHOLDER_IMAGE,
+    });
     // Relative to the project root, where Pulumi runs the program: plans stay machine-independent.
     new docker.Image(
       `${name}-networkholder`,
@@ -73,32 +68,6 @@ export class JenkinsHost extends pulumi.ComponentResource {
       },
       { parent: this, provider: args.provider },
     );
-    const jobs = [...args.apps]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((app) => ({
-        name: app.name,
-        jenkinsfile: renderJenkinsfile(
-          {
-            service: app.name,
-            gitUrl: app.repository,
-            gitBranch: app.branch,
-            appHostPort: app.hostPort,
-            slotPorts: app.slotPorts,
-            devPorts: app.dependsOn.map((d) => datastorePort.get(d)!).sort((a, b) => a - b),
-            baseImage: app.baseImage ?? DEFAULT_APP_BASE_IMAGE,
-            memory: `${app.memoryMb}m`,
-          },
-          settings,
-        ),
-      }));
-    const casc = renderCasc({
-      hostName: host.dockerHost.scheme === "ssh" ? host.dockerHost.host : host.name,
-      port: jenkins.port,
-      executors: jenkins.executors,
-      agentRoot: `${jenkins.home}/agent`,
-      registryUser: args.registry ? jenkins.registryUser : undefined,
-      jobs,
-    });
     const plugins = renderPluginsFile(JENKINS_PLUGINS);
     const scripts = readPipelineScripts().map((s) => ({
       path: `${layout.pipelineDir}/${s.name}`,

@@ -1,7 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  groovyString,
   jenkinsLayout,
+  jobDslScripts,
   PIPELINE_STAGES,
   renderCasc,
   renderJenkinsfile,
@@ -30,6 +33,64 @@ const settings = {
   networkholderImage: "ci-platform/networkholder:1",
   proxyContainer: "staging-release-proxy",
 };
+
+describe("groovyString", () => {
+  it.each([
+    ["plain", "api", "'api'"],
+    ["empty", "", "''"],
+    ["a single quote", "it's", String.raw`'it\'s'`],
+    ["a backslash", String.raw`a\b`, String.raw`'a\\b'`],
+    ["a trailing backslash", "end\\", String.raw`'end\\'`],
+    ["dollars, never interpolated", "$HOME ${x}", "'$HOME ${x}'"],
+    ["double quotes", '"""q"', `'"""q"'`],
+    ["a triple single quote", "x'''y", String.raw`'x\'\'\'y'`],
+    ["a carriage return", "a\rb", String.raw`'a\rb'`],
+    ["a literal backslash-u", String.raw`\u0041`, String.raw`'\\u0041'`],
+    ["a newline, triple-quoted with its lines kept", "a\nb", "'''a\nb'''"],
+    ["a leading newline", "\nx", "'''\nx'''"],
+    ["a quote before the closing delimiter", "x\n'", "'''x\n\\''''"],
+    ["triple quotes across lines", "'''\n'''", "'''\\'\\'\\'\n\\'\\'\\''''"],
+    ["CRLF", "a\r\nb", "'''a\\r\nb'''"],
+  ])("writes %s as a literal of exactly that value", (_, value, literal) => {
+    expect(groovyString(value)).toBe(literal);
+  });
+
+  // The characters that matter to a Groovy literal, and some that do not.
+  const hostileChar = fc.constantFrom(
+    "'",
+    "\\",
+    "\n",
+    "\r",
+    "$",
+    "{",
+    "}",
+    '"',
+    "u",
+    "0",
+    "a",
+    " ",
+    "\t",
+    "é",
+    "😀",
+  );
+
+  it("never lets a value end its literal early or put a raw line break in a single-quoted one", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: hostileChar }), (value) => {
+        const literal = groovyString(value);
+        const delimiter = value.includes("\n") ? "'''" : "'";
+        const body = literal.slice(delimiter.length, literal.length - delimiter.length);
+        return (
+          literal === `${delimiter}${body}${delimiter}` &&
+          // With every escape pair removed, no quote or lone backslash is left.
+          !/['\\]/.test(body.replace(/\\[\s\S]/g, "")) &&
+          !literal.includes("\r") &&
+          (delimiter === "'''" || !literal.includes("\n"))
+        );
+      }),
+    );
+  });
+});
 
 describe("renderPluginsFile", () => {
   it("pins every plugin, sorted", () => {
@@ -125,6 +186,22 @@ describe("renderCasc", () => {
     ]);
     expect(script).toContain("sandbox(true)");
     expect(script).toContain("script('pipeline { stage(\\'x\\') }')");
+  });
+
+  it("inlines a multi-line Jenkinsfile as a triple-quoted literal, line for line", () => {
+    const jenkinsfile = renderJenkinsfile(job, settings);
+    const casc = renderCasc({
+      hostName: "ci-1",
+      port: 8080,
+      executors: 2,
+      agentRoot: "/var/lib/jenkins/agent",
+      registryUser: undefined,
+      jobs: [{ name: "api", jenkinsfile }],
+    });
+    const [script] = jobDslScripts(casc);
+    expect(script).toContain(`      script(${groovyString(jenkinsfile)})\n`);
+    expect(groovyString(jenkinsfile)).toMatch(/^'''\/\/ Rendered by ci-platform for api/);
+    expect(script).toContain("\n  agent { label \\'docker\\' }\n");
   });
 
   it("holds registry credentials as a JCasC variable, never a value", () => {

@@ -3,9 +3,12 @@
  * document (security, the local docker agent, one pipeline job per service), the Jenkinsfile each
  * job runs, and the install script that puts them on the host. All deterministic.
  */
-import type { SlotPorts } from "../release/slots";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { DEFAULT_APP_BASE_IMAGE, type DatastoreEntry } from "../catalog/catalog";
+import { containerName } from "../ci-host/ci-host-render";
 import { shellQuote } from "../ci-host/shell";
+import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
+import type { SlotPorts } from "../release/slots";
 
 export interface JenkinsLayout {
   /** JENKINS_HOME. */
@@ -69,9 +72,20 @@ export interface PipelineSettings {
   readonly proxyContainer: string;
 }
 
-/** Escapes a value for a single-quoted Groovy string. */
-function groovy(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+/**
+ * A Groovy string literal whose value is exactly `value`, never interpolated: single-quoted
+ * (`'...'`) for one line, triple-single-quoted (`'''...'''`) when the value has line breaks, so a
+ * Jenkinsfile inlined in the Job DSL seed keeps its lines readable. The contract, Groovy's string
+ * grammar (https://groovy-lang.org/syntax.html#all-strings): neither kind interpolates `$`; a
+ * backslash escapes the next character; a single-quoted string may not hold a raw line break
+ * (groovyc: `expecting ''', found '\n'`). So every backslash and quote is escaped (an escaped
+ * quote also keeps a `'''` in the value from closing the literal), and a carriage return is
+ * written `\r` (raw, Groovy would read it as a line break).
+ * test/integration/groovy.test.ts has Groovy itself read these literals back.
+ */
+export function groovyString(value: string): string {
+  const body = value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\r/g, "\\r");
+  return value.includes("\n") ? `'''${body}'''` : `'${body}'`;
 }
 
 export const PIPELINE_STAGES = [
@@ -122,18 +136,18 @@ pipeline {
     timestamps()
   }
   environment {
-${env.map(([k, v]) => `    ${k} = ${groovy(v)}`).join("\n")}
+${env.map(([k, v]) => `    ${k} = ${groovyString(v)}`).join("\n")}
   }
   stages {
-    stage(${groovy(pull.name)}) {
+    stage(${groovyString(pull.name)}) {
       steps {
         // The git step lets Jenkins poll the branch; the script pins the revision this build uses.
         dir('src') { git url: env.GIT_URL, branch: env.GIT_BRANCH }
         ${run(pull.script)}
       }
     }
-${rest.map((s) => `    stage(${groovy(s.name)}) {\n      steps {\n        ${run(s.script)}\n      }\n    }`).join("\n")}
-    stage(${groovy(publish.name)}) {
+${rest.map((s) => `    stage(${groovyString(s.name)}) {\n      steps {\n        ${run(s.script)}\n      }\n    }`).join("\n")}
+    stage(${groovyString(publish.name)}) {
       when { environment name: 'PUBLISH', value: 'true' }
       steps {
         withCredentials([usernamePassword(credentialsId: 'registry', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {
@@ -165,9 +179,9 @@ export function renderCasc(settings: CascSettings): string {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map(
       (job) =>
-        `pipelineJob(${groovy(job.name)}) {\n` +
-        `  description(${groovy(`Build, test and deploy ${job.name} (managed by ci-platform)`)})\n` +
-        `  definition {\n    cps {\n      sandbox(true)\n      script(${groovy(job.jenkinsfile)})\n    }\n  }\n}\n`,
+        `pipelineJob(${groovyString(job.name)}) {\n` +
+        `  description(${groovyString(`Build, test and deploy ${job.name} (managed by ci-platform)`)})\n` +
+        `  definition {\n    cps {\n      sandbox(true)\n      script(${groovyString(job.jenkinsfile)})\n    }\n  }\n}\n`,
     )
     .join("\n");
   const document = {
@@ -237,6 +251,82 @@ export function renderCasc(settings: CascSettings): string {
     jobs: [{ script: jobDsl }],
   };
   return `# Rendered by ci-platform: Jenkins configuration as code.\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+/** What one CI host's Jenkins is rendered from: the stack's validated config for that host. */
+export interface JenkinsSiteSettings {
+  readonly stack: string;
+  readonly host: CiHostConfig;
+  readonly jenkins: JenkinsConfig;
+  /** Every application service: one pipeline job each. */
+  readonly apps: readonly StackApp[];
+  readonly datastores: readonly DatastoreEntry[];
+  readonly regionDomain: string;
+  /** The registry builds are pushed to, on stacks that publish. */
+  readonly registry: RegistryConfig | undefined;
+  /** The release proxy container the deploy step switches. */
+  readonly proxyContainer: string;
+  /** Image of the integration tests' network holder. */
+  readonly networkholderImage: string;
+}
+
+export interface JenkinsSite {
+  readonly layout: JenkinsLayout;
+  /** One pipeline job per application service, sorted by name, with its Jenkinsfile. */
+  readonly jobs: readonly { readonly name: string; readonly jenkinsfile: string }[];
+  /** The JCasC document, whose Job DSL seed defines the jobs. */
+  readonly casc: string;
+}
+
+/** The Jenkinsfiles and the JCasC document of one CI host's Jenkins. */
+export function renderJenkinsSite(s: JenkinsSiteSettings): JenkinsSite {
+  const { jenkins, host } = s;
+  const layout = jenkinsLayout(jenkins.home, jenkins.systemdDir);
+  const datastorePort = new Map(s.datastores.map((d) => [d.name, d.port]));
+  const settings: PipelineSettings = {
+    stack: s.stack,
+    pipelineDir: layout.pipelineDir,
+    backendNetwork: containerName(s.stack, "backend"),
+    resolverIp: host.resolverIp,
+    searchDomain: s.regionDomain,
+    registry: s.registry?.address,
+    registryCertDir: s.registry ? `/etc/docker/certs.d/${s.registry.address}` : undefined,
+    networkholderImage: s.networkholderImage,
+    proxyContainer: s.proxyContainer,
+  };
+  const jobs = [...s.apps]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((app) => ({
+      name: app.name,
+      jenkinsfile: renderJenkinsfile(
+        {
+          service: app.name,
+          gitUrl: app.repository,
+          gitBranch: app.branch,
+          appHostPort: app.hostPort,
+          slotPorts: app.slotPorts,
+          devPorts: app.dependsOn.map((d) => datastorePort.get(d)!).sort((a, b) => a - b),
+          baseImage: app.baseImage ?? DEFAULT_APP_BASE_IMAGE,
+          memory: `${app.memoryMb}m`,
+        },
+        settings,
+      ),
+    }));
+  const casc = renderCasc({
+    hostName: host.dockerHost.scheme === "ssh" ? host.dockerHost.host : host.name,
+    port: jenkins.port,
+    executors: jenkins.executors,
+    agentRoot: `${jenkins.home}/agent`,
+    registryUser: s.registry ? jenkins.registryUser : undefined,
+    jobs,
+  });
+  return { layout, jobs, casc };
+}
+
+/** The Job DSL scripts of a JCasC document (`jobs[].script`), in order. */
+export function jobDslScripts(casc: string): string[] {
+  const doc = parse(casc) as { jobs?: { script?: unknown }[] } | null;
+  return (doc?.jobs ?? []).flatMap((j) => (typeof j.script === "string" ? [j.script] : []));
 }
 
 export interface InstallFile {
