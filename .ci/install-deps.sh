@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run for real: a private Docker engine, dnsmasq,
 # nginx, the registry, redir, skopeo, htpasswd, static busybox (test images are built from it),
-# dig, shellcheck, openssl, git (the pipeline tests check out from a local repository) and
-# chromium (the health dashboard is checked in a headless browser). Run as
+# dig, shellcheck, openssl, git (the pipeline tests check out from a local repository),
+# chromium (the health dashboard is checked in a headless browser) and Groovy on Java 17 (the
+# rendered Job DSL seeds and Jenkinsfiles are compiled with groovyc). Run as
 # root on Debian 12. Idempotent: when every package is already installed it changes nothing and
 # does not touch the network.
 set -euo pipefail
@@ -21,6 +22,8 @@ packages=(
   openssl
   git
   chromium
+  groovy
+  openjdk-17-jre-headless
 )
 
 installed() {
