@@ -72,6 +72,7 @@ function buildCiHosts(
       datastores: config.datastores,
       regionDomain: config.regionDomain,
       trustedRegistry,
+      datastorePassword: secrets.datastorePassword,
     });
     built.set(host.name, ciHost);
     const jenkins = new JenkinsHost(

@@ -83,8 +83,11 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     expect(redis.inputs).toMatchObject({
       name: "testing-dev-redis",
       networkMode: "host",
+      command: ["redis-server", "--bind", "127.0.0.1"],
       restart: "unless-stopped",
-      memory: 256 * 1024 * 1024,
+      // The provider's unit is MB: 256 is a 256 MiB limit; swap is off.
+      memory: 256,
+      memorySwap: 256,
       logOpts: { "max-file": "3", "max-size": "10m" },
       privileged: false,
       healthcheck: { tests: ["CMD", "redis-cli", "ping"] },

@@ -99,6 +99,7 @@ async function runCase(name: string): Promise<CaseResult> {
           registryHttpSecret: undefined,
           jenkinsRegistryPassword: undefined,
           registryPullPassword: secret,
+          datastorePassword: undefined,
         },
       });
       return Promise.resolve({});

@@ -20,6 +20,17 @@ export interface DatastoreEntry {
   readonly dataPath: string;
   /** Health check run inside the container, when the image has a client for one. */
   readonly healthcheck?: readonly string[];
+  /**
+   * The container command that makes the image listen on 127.0.0.1 only. Dev-minimal containers
+   * share the host's network, where the images' defaults (every interface) would publish an
+   * unauthenticated datastore to the host's neighbours.
+   */
+  readonly loopbackCommand: readonly string[];
+  /**
+   * The environment variable the image refuses to start without: the superuser's password, set
+   * from the stack secret `datastorePassword`. @default none: the image starts without one
+   */
+  readonly passwordEnv?: string;
 }
 
 /** An application microservice: listens on 5000 in its container, published on a unique host port. */
@@ -78,6 +89,8 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     memoryMb: 1024,
     dataPath: "/data/db",
     healthcheck: ["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"],
+    // The image's entrypoint adds --bind_ip_all unless --bind_ip is given.
+    loopbackCommand: ["mongod", "--bind_ip", "127.0.0.1"],
   },
   {
     kind: "datastore",
@@ -88,6 +101,8 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     memoryMb: 256,
     dataPath: "/data",
     healthcheck: ["CMD", "redis-cli", "ping"],
+    // Without a config file redis listens on every interface, and the image turns protected mode off.
+    loopbackCommand: ["redis-server", "--bind", "127.0.0.1"],
   },
   {
     kind: "datastore",
@@ -98,6 +113,9 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     memoryMb: 512,
     dataPath: "/var/lib/postgresql/data",
     healthcheck: ["CMD", "pg_isready", "-U", "postgres"],
+    // The image's postgresql.conf sets listen_addresses = '*'.
+    loopbackCommand: ["postgres", "-c", "listen_addresses=127.0.0.1"],
+    passwordEnv: "POSTGRES_PASSWORD",
   },
   app("api", ["mongodb", "redis"], { hostPort: 5060 }),
   app("admin", ["postgres"], { memoryMb: 128 }),

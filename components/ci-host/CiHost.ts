@@ -18,6 +18,8 @@ export interface CiHostArgs {
   readonly regionDomain: string;
   /** The private registry the engine must trust. @default none */
   readonly trustedRegistry?: TrustedRegistry | undefined;
+  /** Superuser password of the datastores whose image requires one. @default none */
+  readonly datastorePassword?: pulumi.Input<string> | undefined;
 }
 
 /**
@@ -66,7 +68,13 @@ export class CiHost extends pulumi.ComponentResource {
     const dev = host.devMinimal
       ? new DevServices(
           `${name}-dev`,
-          { stack: args.stack, datastores: args.datastores, provider: this.provider, images },
+          {
+            stack: args.stack,
+            datastores: args.datastores,
+            provider: this.provider,
+            images,
+            datastorePassword: args.datastorePassword,
+          },
           { parent: this },
         )
       : undefined;
@@ -86,6 +94,7 @@ export class CiHost extends pulumi.ComponentResource {
             dockerHost: host.dockerHost,
             provider: this.provider,
             images,
+            datastorePassword: args.datastorePassword,
           },
           { parent: this },
         )

@@ -12,6 +12,7 @@ export interface PlatformSecrets {
   readonly registryHttpSecret: pulumi.Output<string> | undefined;
   readonly jenkinsRegistryPassword: pulumi.Output<string> | undefined;
   readonly registryPullPassword: pulumi.Output<string> | undefined;
+  readonly datastorePassword: pulumi.Output<string> | undefined;
 }
 
 export interface LoadedConfig {
@@ -71,6 +72,7 @@ export function loadPlatformConfig(): LoadedConfig {
       registryHttpSecret: secret("registryHttpSecret"),
       jenkinsRegistryPassword: secret("jenkinsRegistryPassword"),
       registryPullPassword: secret("registryPullPassword"),
+      datastorePassword: secret("datastorePassword"),
     },
   };
 }

@@ -52,8 +52,9 @@ describe("host port allocation over any catalog", () => {
               },
               ciHosts: { "ci-1": { dockerHost: "unix:///var/run/docker.sock" } },
               jenkinsAdminPassword: "x",
+              datastorePassword: "x",
             },
-            secretKeys: new Set(["jenkinsAdminPassword"]),
+            secretKeys: new Set(["jenkinsAdminPassword", "datastorePassword"]),
           },
           catalog,
         );

@@ -162,12 +162,24 @@ describe("validateStackConfig", () => {
     ]);
   });
 
+  it("fails when postgres is selected without the datastore password its image requires", () => {
+    const services = { datastores: ["postgres"], apps: { admin: {} } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "datastorePassword: is required (the superuser password the postgres image requires on the CI hosts); set it with: pulumi config set --secret datastorePassword <value>",
+    ]);
+  });
+
   it("fails when a service's host port is taken by a dev-minimal datastore", () => {
     const services = {
       datastores: ["mongodb", "postgres", "redis"],
       apps: { api: { hostPort: 5432 } },
     };
-    expect(messages(ciHostValues({ services }))).toEqual([
+    expect(
+      messages(ciHostValues({ services, datastorePassword: "pw" }), [
+        "jenkinsAdminPassword",
+        "datastorePassword",
+      ]),
+    ).toEqual([
       "services.apps.api.hostPort: 5432 is already used by the dev-minimal postgres; pick a free port in 5001-5999",
     ]);
   });
@@ -245,7 +257,7 @@ describe("validateStackConfig", () => {
 
   it("fails on an unknown setting, so a typo is not silently ignored", () => {
     expect(messages(ciHostValues({ servces: {} }))).toEqual([
-      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, domain, jenkins, jenkinsAdminPassword, jenkinsRegistryPassword, kind, region, registry, registryHtpasswd, registryHttpSecret, registryPullPassword, registryTlsKey, services",
+      "servces: is not a known setting of ci-platform; use one of aws, ciHosts, datastorePassword, domain, jenkins, jenkinsAdminPassword, jenkinsRegistryPassword, kind, region, registry, registryHtpasswd, registryHttpSecret, registryPullPassword, registryTlsKey, services",
     ]);
   });
 

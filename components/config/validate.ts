@@ -84,7 +84,26 @@ export const SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
     meaning: "random string the registry signs upload state with",
     isRequired: withRegistry,
   },
+  datastorePassword: {
+    meaning: "superuser password the postgres image requires on the CI hosts",
+    isRequired: (values) => values["kind"] === "ci-host" && selectsPasswordDatastore(values),
+  },
 };
+
+/** Whether the (unvalidated) services select a datastore whose image needs a password. */
+function selectsPasswordDatastore(values: Readonly<Record<string, unknown>>): boolean {
+  const services = values["services"];
+  const selected =
+    typeof services === "object" && services !== null
+      ? (services as Record<string, unknown>)["datastores"]
+      : undefined;
+  return (
+    Array.isArray(selected) &&
+    SERVICE_CATALOG.some(
+      (e) => e.kind === "datastore" && e.passwordEnv !== undefined && selected.includes(e.name),
+    )
+  );
+}
 
 const SETTINGS = [
   "kind",

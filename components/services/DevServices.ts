@@ -4,6 +4,7 @@ import type { DatastoreEntry } from "../catalog/catalog";
 import { containerName } from "../ci-host/ci-host-render";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
 import type { HostImages } from "../ci-host/HostImages";
+import { datastoreEnvs } from "./datastore-env";
 import { datastoreHealthcheck } from "./services-render";
 
 export interface DevServicesArgs {
@@ -13,11 +14,14 @@ export interface DevServicesArgs {
   readonly datastores: readonly DatastoreEntry[];
   readonly provider: docker.Provider;
   readonly images: HostImages;
+  /** Superuser password for the datastores whose image requires one. @default none selected needs one */
+  readonly datastorePassword?: pulumi.Input<string> | undefined;
 }
 
 /**
  * The dev-minimal set: one empty container per datastore type on the host network, at its default
- * port, for unit tests and laptops. Nothing in it is worth keeping, so nothing is protected.
+ * port and on 127.0.0.1 only, for unit tests and laptops. Nothing in it is worth keeping, so
+ * nothing is protected.
  */
 export class DevServices extends pulumi.ComponentResource {
   /** Datastore type -> `127.0.0.1:<port>`. */
@@ -34,6 +38,8 @@ export class DevServices extends pulumi.ComponentResource {
           name: containerName(args.stack, `dev-${entry.name}`),
           image: args.images.ref(entry.image),
           networkMode: "host",
+          command: [...entry.loopbackCommand],
+          ...datastoreEnvs(entry, args.datastorePassword),
           ...(healthcheck ? { healthcheck } : {}),
         },
         { parent: this, provider: args.provider, deleteBeforeReplace: true },

@@ -10,6 +10,7 @@ import type { DataRefreshConfig, DockerHost, PlacedNode } from "../config/types"
 import { hostCommand } from "../ci-host/HostCommand";
 import { commandLine } from "../ci-host/shell";
 import { ServiceDns } from "../dns/ServiceDns";
+import { datastoreEnvs } from "./datastore-env";
 import { datastoreHealthcheck } from "./services-render";
 
 export interface ProductionLikeServicesArgs {
@@ -33,6 +34,8 @@ export interface ProductionLikeServicesArgs {
   readonly dockerHost: DockerHost;
   readonly provider: docker.Provider;
   readonly images: HostImages;
+  /** Superuser password for the datastores whose image requires one. @default none selected needs one */
+  readonly datastorePassword?: pulumi.Input<string> | undefined;
 }
 
 /**
@@ -116,6 +119,7 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
           volumes: [{ volumeName: volume.name, containerPath: entry.dataPath }],
           dns: [args.resolverIp],
           dnsSearches: [args.regionDomain],
+          ...datastoreEnvs(entry, args.datastorePassword),
           labels: [
             { label: "ci-platform.node", value: node.name },
             { label: "ci-platform.datastore", value: node.datastore },

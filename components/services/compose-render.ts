@@ -11,8 +11,18 @@ export function renderDevCompose(datastores: readonly DatastoreEntry[]): string 
     services[entry.name] = {
       image: entry.image,
       network_mode: "host",
+      command: [...entry.loopbackCommand],
+      ...(entry.passwordEnv === undefined
+        ? {}
+        : {
+            // Taken from the developer's environment when compose runs; never written here.
+            environment: {
+              [entry.passwordEnv]: `\${${entry.passwordEnv}:?set ${entry.passwordEnv} in your environment (any value, for the local ${entry.name})}`,
+            },
+          }),
       restart: RESTART_POLICY,
       mem_limit: `${entry.memoryMb}m`,
+      memswap_limit: `${entry.memoryMb}m`,
       security_opt: ["no-new-privileges:true"],
       logging: { driver: "json-file", options: { ...CONTAINER_LOG_OPTS } },
       ...(health
@@ -30,7 +40,7 @@ export function renderDevCompose(datastores: readonly DatastoreEntry[]): string 
   }
   return [
     "# Rendered by ci-platform (npm run dev-compose): the dev-minimal set, one empty container per",
-    "# datastore on the host network at its default port, as on the CI hosts.",
+    "# datastore on the host network at its default port, on 127.0.0.1 only, as on the CI hosts.",
     stringify({ name: "ci-platform-dev", services }, { lineWidth: 0 }),
   ].join("\n");
 }
