@@ -215,8 +215,8 @@ describe("renderJenkinsInstallScript", () => {
   it("refuses a file that would end its heredoc early", () => {
     expect(() =>
       renderJenkinsInstallScript({
-        version: "2.492.3",
-        javaPackage: "openjdk-17-jre-headless",
+        version: "2.580.1",
+        javaPackage: "openjdk-21-jre-headless",
         aptSource: undefined,
         layout: jenkinsLayout("/var/lib/jenkins", "/etc/systemd/system"),
         port: 8080,

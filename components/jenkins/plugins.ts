@@ -1,23 +1,42 @@
 /**
  * Jenkins and its plugins, pinned: an `up` installs exactly these, and a bump is a reviewed change.
- * Versions are the update center's identifiers; bump them together with the LTS line.
+ * Versions are the update center's identifiers; bump them together with the LTS line, from the
+ * Jenkins project's plugin bill of materials for that line (jenkinsci/bom, module
+ * `bom-<line>`), and record what was read in plugin-bom.json, which plugins.test.ts holds this
+ * list to.
  */
 
 /** Jenkins LTS installed on every CI host (Debian package `jenkins`). */
-export const JENKINS_LTS_VERSION = "2.492.3";
+export const JENKINS_LTS_VERSION = "2.580.1";
 
-/** Debian package providing the Java runtime Jenkins runs on. */
-export const JAVA_PACKAGE = "openjdk-17-jre-headless";
+/**
+ * Debian package providing the Java runtime Jenkins runs on. The 2.555.x and later LTS lines run
+ * on Java 21 or 25 only; Debian 13 has this package in main (Debian 12 has only Java 17).
+ */
+export const JAVA_PACKAGE = "openjdk-21-jre-headless";
 
-/** Plugin id -> version, for the plugin installation manager's plugins.txt. */
+/**
+ * Plugin id -> version, for the plugin installation manager's plugins.txt. The Pipeline plugins
+ * are listed one by one (the BOM does not manage the `workflow-aggregator` bundle), one for each
+ * thing the rendered seed and Jenkinsfiles use.
+ */
 export const JENKINS_PLUGINS: Readonly<Record<string, string>> = {
-  "configuration-as-code": "1932.v75cb_b_f1b_698d",
-  "job-dsl": "1.91",
-  "workflow-aggregator": "600.vb_57cdd26fdd7",
-  git: "5.7.0",
-  "credentials-binding": "687.v619cb_15e923f",
-  "command-launcher": "118.v72741845c17a_",
-  timestamper: "1.28",
-  "build-timeout": "1.35",
-  "ws-cleanup": "0.48",
+  "configuration-as-code": "2121.v86fe99d4b_b_a_b_",
+  "job-dsl": "3732.v9a_c49a_61a_313",
+  // pipelineJob { definition { cps { script(...) } } }
+  "workflow-job": "1602.v2a_70b_80a_2396",
+  "workflow-cps": "4383.v04fa_a_3d67b_d9",
+  // pipeline { agent, triggers, options, environment, stages, when }
+  "pipeline-model-definition": "2.2293.v6e7193cec599",
+  "pipeline-stage-step": "345.va_96187909426",
+  // sh
+  "workflow-durable-task-step": "1479.v56e587f413a_7",
+  // timeout, dir
+  "workflow-basic-steps": "1098.v808b_fd7f8cf4",
+  git: "5.10.1",
+  "credentials-binding": "728.v902a_273b_8947",
+  "command-launcher": "141.v9578cf36b_311",
+  timestamper: "1.30",
+  "build-timeout": "1.41",
+  "ws-cleanup": "0.49",
 };

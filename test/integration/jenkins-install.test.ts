@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { commandLine } from "../../components/ci-host/shell";
 import { renderSecretsCommand } from "../../components/jenkins/jenkins-render";
+import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
 import type { Evaluation } from "../../tools/plan/evaluate";
 import { run } from "../harness/process";
 import { editedStackConfig, evaluateStack, findResource } from "../mocks";
@@ -103,7 +104,7 @@ describe(
       expect(first.code).toBe(0);
       expect(
         callsOf("apt-get").some(
-          (c) => c.includes("jenkins=2.492.3") && c.includes("openjdk-17-jre-headless"),
+          (c) => c.includes(`jenkins=${JENKINS_LTS_VERSION}`) && c.includes(JAVA_PACKAGE),
         ),
       ).toBe(true);
       expect(callsOf("jenkins-plugin-cli")).toHaveLength(1);
