@@ -36,9 +36,9 @@ export interface JenkinsHostArgs {
 export const NETWORKHOLDER_IMAGE = "ci-platform/networkholder:1";
 
 /**
- * Jenkins on a CI host, installed and configured by two idempotent commands: one with everything
- * reviewable (packages, plugins, JCasC with one job per service, pipeline scripts), re-run when any
- * of it changes, and one that only places the secrets.
+ * Jenkins on a CI host, installed and configured by two idempotent commands: one that only places
+ * the secrets, then one with everything reviewable (packages, plugins, JCasC with one job per
+ * service, pipeline scripts), re-run when any of it changes.
  */
 export class JenkinsHost extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
@@ -88,14 +88,9 @@ export class JenkinsHost extends pulumi.ComponentResource {
       ],
       restartCommand: jenkins.restartCommand,
     });
-    const installed: command.local.Command | command.remote.Command = hostCommand(
-      `${name}-install`,
-      host.dockerHost,
-      // The script itself is the trigger: any change to a job, plugin or script re-runs it.
-      { create: RUN_SCRIPT_FROM_STDIN, stdin: install, triggers: [install] },
-      { parent: this },
-    );
-    hostCommand(
+    // The secrets go first: on a new host they are in place when the install starts Jenkins, so a
+    // first install restarts it once; afterwards each command restarts it only for its own changes.
+    const secrets: command.local.Command | command.remote.Command = hostCommand(
       `${name}-secrets`,
       host.dockerHost,
       {
@@ -111,7 +106,14 @@ export class JenkinsHost extends pulumi.ComponentResource {
         ),
         triggers: [],
       },
-      { parent: this, dependsOn: [installed] },
+      { parent: this },
+    );
+    hostCommand(
+      `${name}-install`,
+      host.dockerHost,
+      // The script itself is the trigger: any change to a job, plugin or script re-runs it.
+      { create: RUN_SCRIPT_FROM_STDIN, stdin: install, triggers: [install] },
+      { parent: this, dependsOn: [secrets] },
     );
     this.url = pulumi.output(
       `http://${host.dockerHost.scheme === "ssh" ? host.dockerHost.host : "127.0.0.1"}:${jenkins.port}/`,

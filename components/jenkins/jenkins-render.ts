@@ -426,7 +426,12 @@ fi
 `;
 }
 
-/** The command that installs the admin password where the JCasC document expects it. */
+/**
+ * The command that installs the admin password where the JCasC document expects it. It runs
+ * before the install script: on a host without Jenkins yet it only places the file, and the
+ * install starts Jenkins with it (one restart in all on a first install); later, a changed secret
+ * restarts Jenkins, an unchanged one restarts nothing.
+ */
 export function renderSecretsCommand(dropInDir: string, restartCommand: string): string {
   return `set -eu
 umask 077
@@ -441,6 +446,10 @@ tmp=$(mktemp)
 if [ -f "$target" ] && cmp -s "$tmp" "$target"; then rm -f "$tmp"; echo "Jenkins secrets are up to date"; exit 0; fi
 install -m 0600 "$tmp" "$target"
 rm -f "$tmp"
+if [ "$(dpkg-query -W -f='\${db:Status-Status}' jenkins 2>/dev/null || true)" != installed ]; then
+  echo "Jenkins secrets placed: the install starts Jenkins with them"
+  exit 0
+fi
 echo "Jenkins secrets changed: restarting"
 ${restartCommand}
 `;

@@ -2,7 +2,8 @@
  * Jenkins cannot run here, so the install script the program declares for the testing host runs
  * for real against stand-ins for the system tools (apt, dpkg, systemd, the plugin manager), with
  * JENKINS_HOME and the systemd directory under a temp dir: proof that it installs once, writes the
- * rendered files, restarts once, and does nothing when run again.
+ * rendered files, and does nothing when run again; and, run in the order the program declares
+ * them, that the secrets command and the install together restart Jenkins once on a new host.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,9 +30,10 @@ function writeStubs(): void {
     writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${calls}"\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   };
+  // dpkg-query -W -f=FORMAT PKG: the version, or with ${db:Status-Status} "installed".
   stub(
     "dpkg-query",
-    `for a; do pkg=$a; done; f="${scratch}/pkg-$pkg"; [ -f "$f" ] && cat "$f"; exit 0`,
+    `for a; do pkg=$a; done; f="${scratch}/pkg-$pkg"; [ -f "$f" ] || exit 0; case "$*" in *Status*) printf installed;; *) cat "$f";; esac`,
   );
   stub(
     "apt-get",
@@ -58,13 +60,19 @@ describe(
   () => {
     let plan: Evaluation;
     let install: { create: string; stdin: string };
+    let secrets: string;
     const restartLog = join(scratch, "restarts");
+    const restarts = (): number =>
+      existsSync(restartLog) ? readFileSync(restartLog, "utf8").split("\n").length - 1 : 0;
+    const withStubs = { PATH: `${bin}:${process.env["PATH"] ?? ""}` };
     const runInstall = () =>
       run("sh", ["-c", install.create], {
         input: install.stdin,
-        env: { PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+        env: withStubs,
         timeoutMs: 30_000,
       });
+    const runSecrets = (command = secrets) =>
+      run("sh", ["-c", command], { env: withStubs, timeoutMs: 30_000 });
 
     beforeAll(async () => {
       const config = editedStackConfig("testing", (doc) => {
@@ -74,7 +82,8 @@ describe(
           restartCommand: `echo restart >> ${restartLog}`,
         };
       });
-      plan = await evaluateStack("testing", config);
+      // Secrets revealed: the secrets command is run as the program declares it.
+      plan = await evaluateStack("testing", config, { revealSecrets: true });
       const inputs = findResource(
         plan,
         "command:local:Command",
@@ -82,6 +91,11 @@ describe(
       ).inputs;
       // The script arrives on stdin: as one argument it would pass Linux's 128 KiB limit.
       install = { create: String(inputs["create"]), stdin: String(inputs["stdin"]) };
+      secrets = String(
+        findResource(plan, "command:local:Command", "ci-testing-1-jenkins-secrets").inputs[
+          "create"
+        ],
+      );
       await run("mkdir", ["-p", bin]);
       writeStubs();
     });
@@ -98,7 +112,22 @@ describe(
       expect(result.code).toBe(0);
     });
 
-    it("installs the pinned packages, writes the rendered files, adds jenkins to docker and restarts once", async () => {
+    it("declares the secrets command before the install, which depends on it", () => {
+      const order = plan.resources.map((r) => r.name);
+      expect(order.indexOf("ci-testing-1-jenkins-secrets")).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf("ci-testing-1-jenkins-secrets")).toBeLessThan(
+        order.indexOf("ci-testing-1-jenkins-install"),
+      );
+    });
+
+    it("installs the pinned packages, writes the rendered files, adds jenkins to docker and, with the secrets placed first, restarts once", async () => {
+      const placed = await runSecrets();
+      expect(placed.stderr).toBe("");
+      expect(placed.code).toBe(0);
+      expect(placed.stdout.trim()).toBe(
+        "Jenkins secrets placed: the install starts Jenkins with them",
+      );
+      expect(restarts()).toBe(0);
       const first = await runInstall();
       expect(first.stderr).toBe("");
       expect(first.code).toBe(0);
@@ -109,7 +138,7 @@ describe(
       ).toBe(true);
       expect(callsOf("jenkins-plugin-cli")).toHaveLength(1);
       expect(callsOf("usermod")).toEqual(["usermod -aG docker jenkins"]);
-      expect(readFileSync(restartLog, "utf8")).toBe("restart\n");
+      expect(restarts()).toBe(1);
 
       const casc = parse(readFileSync(join(home, "casc_configs/jenkins.yaml"), "utf8")) as {
         jobs: { script: string }[];
@@ -132,31 +161,35 @@ describe(
 
     it("does nothing on a second run with the same configuration", async () => {
       const before = readFileSync(calls, "utf8");
+      const secretsAgain = await runSecrets();
+      expect(secretsAgain.code).toBe(0);
+      expect(secretsAgain.stdout.trim()).toBe("Jenkins secrets are up to date");
       const second = await runInstall();
       expect(second.code).toBe(0);
       expect(second.stdout.trim()).toBe("Jenkins is up to date");
       const added = readFileSync(calls, "utf8").slice(before.length);
       expect(added).not.toMatch(/^(apt-get|jenkins-plugin-cli|usermod) /m);
-      expect(readFileSync(restartLog, "utf8")).toBe("restart\n");
+      expect(restarts()).toBe(1);
     });
 
     it("places the admin password in a private drop-in, and restarts only when it changes", async () => {
       const dropIns = join(systemd, "jenkins.service.d");
-      const secretCommand = commandLine(
+      const changed = commandLine(
         { ADMIN_PASSWORD: "s3cret pass'word" },
         renderSecretsCommand(dropIns, `echo restart >> ${restartLog}`),
       );
-      expect((await run("sh", ["-c", secretCommand])).code).toBe(0);
+      const first = await runSecrets(changed);
+      expect(first.code).toBe(0);
+      expect(first.stdout.trim()).toBe("Jenkins secrets changed: restarting");
       const file = join(dropIns, "ci-platform-secrets.conf");
       expect(readFileSync(file, "utf8")).toBe(
         `[Service]\nEnvironment="CI_PLATFORM_ADMIN_PASSWORD=s3cret pass'word"\n`,
       );
       const { stdout } = await run("stat", ["-c", "%a", file]);
       expect(stdout.trim()).toBe("600");
-      expect((await run("sh", ["-c", secretCommand])).stdout.trim()).toBe(
-        "Jenkins secrets are up to date",
-      );
-      expect(readFileSync(restartLog, "utf8")).toBe("restart\nrestart\n");
+      expect(restarts()).toBe(2);
+      expect((await runSecrets(changed)).stdout.trim()).toBe("Jenkins secrets are up to date");
+      expect(restarts()).toBe(2);
     });
   },
 );
