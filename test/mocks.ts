@@ -17,13 +17,23 @@ export const PROJECT_ROOT = resolve(__dirname, "..");
 
 /** The stack file's config with the program's required secrets set to known test values. */
 export function stackConfig(stack: string, secrets: Record<string, string> = {}): StackFileConfig {
-  const file = readStackFile(PROJECT_ROOT, stack);
-  const config = { ...file.config };
-  for (const [name, value] of Object.entries(secrets)) config[`${file.project}:${name}`] = value;
+  return withSecrets(readStackFile(PROJECT_ROOT, stack), secrets);
+}
+
+/** `config` with `secrets` (names without the project prefix) set as secret values. */
+export function withSecrets(
+  config: StackFileConfig,
+  secrets: Readonly<Record<string, string>>,
+): StackFileConfig {
+  const values = { ...config.config };
+  for (const [name, value] of Object.entries(secrets)) values[`${config.project}:${name}`] = value;
   const secretKeys = [
-    ...new Set([...file.secretKeys, ...Object.keys(secrets).map((n) => `${file.project}:${n}`)]),
-  ];
-  return { ...file, config, secretKeys };
+    ...new Set([
+      ...config.secretKeys,
+      ...Object.keys(secrets).map((n) => `${config.project}:${n}`),
+    ]),
+  ].sort();
+  return { ...config, config: values, secretKeys };
 }
 
 /** A stack file edited in memory: `edit` receives the parsed YAML and changes it. */

@@ -18,8 +18,13 @@
  *   declared. Environment and labels are not read back at all.
  * - `network_mode` is compared only when declared: with `networks_advanced` the provider creates
  *   the container on `bridge` and reconnects it, which this harness does differently.
+ *
+ * One difference is the harness's own: the docker CLI takes a health check only in the shell
+ * form and `--entrypoint` only one word, so for a container the harness created (`viaCli`) a
+ * declared `CMD` form is compared as the `CMD-SHELL` form it was given, and entrypoint words after
+ * the first as the head of the command; the provider sends both as declared.
  */
-import type { Inputs } from "./docker-translate";
+import { healthCommand, type Inputs } from "./docker-translate";
 
 /** The fields of `docker inspect <container>` the provider reads back. */
 export interface ContainerInspect {
@@ -117,7 +122,11 @@ const sortedMap = (value: unknown): [string, string][] =>
  * The fields where the provider's read-back differs from the declared inputs, one line each
  * (`memorySwap: declared 256, reads back 512`); empty when a refresh would show no change.
  */
-export function containerDrift(declared: Inputs, inspect: ContainerInspect): string[] {
+export function containerDrift(
+  declared: Inputs,
+  inspect: ContainerInspect,
+  options: { readonly viaCli?: boolean } = {},
+): string[] {
   const state = readBackContainer(inspect);
   const drift: string[] = [];
   const compare = (field: string, want: unknown, got: unknown): void => {
@@ -143,8 +152,19 @@ export function containerDrift(declared: Inputs, inspect: ContainerInspect): str
   for (const field of ["hostname", "logDriver", "networkMode"] as const) {
     if (declared[field] !== undefined) compare(field, declared[field], state[field]);
   }
-  for (const field of ["entrypoints", "command"] as const) {
-    if (declared[field] !== undefined) compare(field, declared[field], state[field]);
+  const entrypoints = declared["entrypoints"] as string[] | undefined;
+  if (options.viaCli && entrypoints !== undefined && entrypoints.length > 1) {
+    // `docker create --entrypoint` takes one word: the harness passed the rest as the command.
+    compare("entrypoints", entrypoints.slice(0, 1), state["entrypoints"]);
+    compare(
+      "command",
+      [...entrypoints.slice(1), ...((declared["command"] as string[] | undefined) ?? [])],
+      state["command"],
+    );
+  } else {
+    for (const field of ["entrypoints", "command"] as const) {
+      if (declared[field] !== undefined) compare(field, declared[field], state[field]);
+    }
   }
   if (declared["securityOpts"] !== undefined) {
     compare("securityOpts", sortedSet(declared["securityOpts"]), sortedSet(state["securityOpts"]));
@@ -154,7 +174,10 @@ export function containerDrift(declared: Inputs, inspect: ContainerInspect): str
     compare(
       "healthcheck",
       {
-        tests: health["tests"] ?? [],
+        tests:
+          options.viaCli && Array.isArray(health["tests"]) && health["tests"][0] === "CMD"
+            ? ["CMD-SHELL", healthCommand(health["tests"] as string[])]
+            : (health["tests"] ?? []),
         interval: health["interval"] ?? "0s",
         timeout: health["timeout"] ?? "0s",
         startPeriod: health["startPeriod"] ?? "0s",

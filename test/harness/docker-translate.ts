@@ -52,7 +52,7 @@ const text = (value: unknown): string =>
   typeof value === "string" ? value : JSON.stringify(value);
 
 /** A health check's `tests` as `--health-cmd`: the CLI only takes the shell form. */
-function healthCommand(tests: readonly string[]): string {
+export function healthCommand(tests: readonly string[]): string {
   const [form, ...rest] = tests;
   if (form === "CMD-SHELL") return rest.join(" ");
   if (form === "CMD")

@@ -16,24 +16,18 @@ import {
   rerunCommand,
   type AppliedPlan,
 } from "../harness/apply-plan";
-import {
-  buildDnsmasqImage,
-  buildNginxImage,
-  buildStubServiceImage,
-  stubBody,
-} from "../harness/images";
+import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
+import { buildDatastoreStandIn, standInBody } from "../harness/datastore-images";
+import { containerDrift, type ContainerInspect } from "../harness/docker-readback";
+import { buildDnsmasqImage, buildNginxImage } from "../harness/images";
 import { httpGet } from "../harness/registry";
 import { waitFor } from "../harness/process";
 import { useDockerd } from "../harness/use-dockerd";
-import { editedStackConfig, evaluateStack, findResource } from "../mocks";
+import { editedStackConfig, evaluateStack, findResource, withSecrets } from "../mocks";
 
 const HOST = "ci-testing-1";
 const DOMAIN = "us-east-1.example.com";
-const DATASTORES = [
-  { name: "mongodb", image: "mongo:7.0", port: 27017, health: "mongosh" },
-  { name: "postgres", image: "postgres:16", port: 5432, health: "pg_isready" },
-  { name: "redis", image: "redis:7.2", port: 6379, health: "redis-cli" },
-];
+const DATASTORES = SERVICE_CATALOG.filter((e): e is DatastoreEntry => e.kind === "datastore");
 
 describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => {
   const dockerd = useDockerd();
@@ -46,8 +40,7 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
 
   beforeAll(async () => {
     const engine = dockerd();
-    for (const d of DATASTORES)
-      await buildStubServiceImage(engine, d.image, d.port, { healthCommands: [d.health] });
+    for (const d of DATASTORES) await buildDatastoreStandIn(engine, d);
     await buildDnsmasqImage(engine, "dockurr/dnsmasq:2.91");
     await buildNginxImage(engine, "nginx:1.27-alpine");
 
@@ -67,7 +60,12 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
         ]),
       );
     });
-    plan = await evaluateStack("testing", config);
+    // Secrets are revealed so the engine gets them, as the provider would.
+    plan = await evaluateStack(
+      "testing",
+      withSecrets(config, { datastorePassword: "dev-password", jenkinsAdminPassword: "admin" }),
+      { revealSecrets: true },
+    );
     // By default Jenkins' install is left out: it has its own test with stand-in tools.
     applied = await applyPlan(plan, engine);
     expect(
@@ -163,7 +161,8 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
       .map((n) => `timeout 5 wget -q -O - http://${n.name}:${n.port}/`)
       .join("; ");
     const result = await onBackend(script);
-    expect(result.stdout).toBe(nodes.map((n) => stubBody(n.image, n.port)).join(""));
+    // Each node listens on every interface of its own container, as the real images do.
+    expect(result.stdout).toBe(nodes.map((n) => standInBody(n.image, "0.0.0.0", n.port)).join(""));
   });
 
   it("serves each dev-minimal datastore on the host's 127.0.0.1 at its default port", async () => {
@@ -178,7 +177,42 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
         },
         { timeoutMs: 15_000 },
       );
-      expect(body).toBe(stubBody(d.image, d.port));
+      expect(body).toBe(standInBody(d.image, "127.0.0.1", d.port));
+    }
+  });
+
+  it("refuses dev-minimal connections on the host's other addresses", async () => {
+    // The backend bridge's gateway is an address of this host that the test's engine created.
+    for (const d of DATASTORES) {
+      const error = await fetch(`http://172.18.0.1:${d.port}/`, {
+        signal: AbortSignal.timeout(3_000),
+      }).then(
+        () => "answered",
+        (e: unknown) => String((e as { cause?: { code?: string } }).cause?.code ?? e),
+      );
+      expect(error, `dev-minimal ${d.name} on 172.18.0.1:${d.port}`).toBe("ECONNREFUSED");
+    }
+  });
+
+  it("publishes no production-like node on the host: they are reachable on the backend network only", async () => {
+    for (const n of nodes) {
+      const ports = await dockerd().dockerOk(["port", `testing-${n.name}`]);
+      expect(ports, n.name).toBe("");
+    }
+  });
+
+  it("reads back every container as declared: a refresh would show no diff", async () => {
+    const containers = plan.resources.filter(
+      (r) =>
+        r.type === "docker:index/container:Container" &&
+        applied.containers.includes(String(r.inputs["name"])),
+    );
+    expect(containers).toHaveLength(applied.containers.length);
+    for (const r of containers) {
+      const [inspect] = JSON.parse(
+        await dockerd().dockerOk(["inspect", String(r.inputs["name"])]),
+      ) as ContainerInspect[];
+      expect(containerDrift(r.inputs, inspect!, { viaCli: true }), r.name).toEqual([]);
     }
   });
 
@@ -188,6 +222,7 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
         HostConfig: {
           RestartPolicy: { Name: string };
           Memory: number;
+          MemorySwap: number;
           LogConfig: { Config: Record<string, string> };
           Privileged: boolean;
           SecurityOpt: string[];
@@ -195,7 +230,11 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
       }[];
       const host = inspect[0]!.HostConfig;
       expect(host.RestartPolicy.Name, name).toBe("unless-stopped");
-      expect(host.Memory, name).toBeGreaterThan(0);
+      // The declared MB as the provider sends it, in bytes; swap off (equal to memory).
+      const declared = plan.resources.find((r) => r.inputs["name"] === name)!.inputs;
+      expect(host.Memory, name).toBe(Number(declared["memory"]) * 1024 * 1024);
+      expect(host.MemorySwap, name).toBe(host.Memory);
+      expect(host.Memory, name).toBeLessThanOrEqual(1024 * 1024 * 1024);
       expect(host.LogConfig.Config, name).toEqual({ "max-file": "3", "max-size": "10m" });
       expect(host.Privileged, name).toBe(false);
       expect(host.SecurityOpt, name).toContain("no-new-privileges:true");
