@@ -100,6 +100,8 @@ export interface JenkinsConfig {
   readonly executors: number;
   /** apt source line for the Jenkins package; unset when the host's apt already provides it. */
   readonly aptSource: string | undefined;
+  /** Directory `aptSource` is written to, as `jenkins.list`. @default /etc/apt/sources.list.d */
+  readonly aptSourcesDir: string;
   /** Run after Jenkins' files change. */
   readonly restartCommand: string;
   /** Registry user Jenkins pushes as (its bcrypt hash is in registryHtpasswd). */

@@ -298,6 +298,21 @@ describe("validateStackConfig", () => {
     ]);
   });
 
+  it("writes Jenkins' apt source to apt's sources directory unless jenkins.aptSourcesDir moves it", () => {
+    const jenkinsOf = (values: Record<string, unknown>) => {
+      const result = validateStackConfig(raw(values));
+      return result.ok ? result.config.jenkins : undefined;
+    };
+    expect(jenkinsOf(ciHostValues())?.aptSourcesDir).toBe("/etc/apt/sources.list.d");
+    expect(
+      jenkinsOf(ciHostValues({ jenkins: { aptSourcesDir: "/srv/apt/sources.list.d" } }))
+        ?.aptSourcesDir,
+    ).toBe("/srv/apt/sources.list.d");
+    expect(messages(ciHostValues({ jenkins: { aptSourcesDir: "apt/sources" } }))).toEqual([
+      'jenkins.aptSourcesDir: "apt/sources" is not an absolute path without spaces; use one such as /etc/apt/sources.list.d',
+    ]);
+  });
+
   describe("registry", () => {
     const CERT = "-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIU\n-----END CERTIFICATE-----\n";
     const secrets = {

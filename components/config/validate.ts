@@ -880,6 +880,7 @@ export const JENKINS_DEFAULTS: JenkinsConfig = {
   systemdDir: "/etc/systemd/system",
   executors: 2,
   aptSource: undefined,
+  aptSourcesDir: "/etc/apt/sources.list.d",
   restartCommand: "systemctl daemon-reload && systemctl restart jenkins",
   registryUser: "jenkins",
 };
@@ -894,6 +895,7 @@ function readJenkins(r: Reader, value: unknown): JenkinsConfig {
     "systemdDir",
     "executors",
     "aptSource",
+    "aptSourcesDir",
     "restartCommand",
     "registryUser",
   ]);
@@ -936,6 +938,12 @@ function readJenkins(r: Reader, value: unknown): JenkinsConfig {
       64,
     ),
     aptSource: text("aptSource"),
+    aptSourcesDir: absolutePath(
+      r,
+      "jenkins.aptSourcesDir",
+      j["aptSourcesDir"],
+      JENKINS_DEFAULTS.aptSourcesDir,
+    ),
     restartCommand: text("restartCommand") ?? JENKINS_DEFAULTS.restartCommand,
     registryUser,
   };

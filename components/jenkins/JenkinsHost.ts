@@ -78,6 +78,7 @@ export class JenkinsHost extends pulumi.ComponentResource {
       version: jenkins.version,
       javaPackage: JAVA_PACKAGE,
       aptSource: jenkins.aptSource,
+      aptSourcesDir: jenkins.aptSourcesDir,
       layout,
       port: jenkins.port,
       listenAddress: jenkins.listenAddress,

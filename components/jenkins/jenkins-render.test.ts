@@ -212,12 +212,40 @@ describe("renderCasc", () => {
 });
 
 describe("renderJenkinsInstallScript", () => {
+  const install = {
+    version: "2.580.1",
+    javaPackage: "openjdk-21-jre-headless",
+    aptSource: undefined,
+    aptSourcesDir: "/etc/apt/sources.list.d",
+    layout: jenkinsLayout("/var/lib/jenkins", "/etc/systemd/system"),
+    port: 8080,
+    listenAddress: "127.0.0.1",
+    files: [],
+    restartCommand: "true",
+  };
+
+  it("writes the apt source, when one is set, into the configured sources directory", () => {
+    const source =
+      "deb [signed-by=/usr/share/keyrings/jenkins.asc] https://apt.example.com binary/";
+    const script = renderJenkinsInstallScript({
+      ...install,
+      aptSource: source,
+      aptSourcesDir: "/srv/apt/sources.list.d",
+    });
+    expect(script).toContain(
+      `  mkdir -p '/srv/apt/sources.list.d'\n  printf '%s\\n' '${source}' > '/srv/apt/sources.list.d/jenkins.list'\n  apt-get update -q\n`,
+    );
+    expect(script).not.toContain("/etc/apt");
+    expect(renderJenkinsInstallScript(install)).not.toContain("jenkins.list");
+  });
+
   it("refuses a file that would end its heredoc early", () => {
     expect(() =>
       renderJenkinsInstallScript({
         version: "2.580.1",
         javaPackage: "openjdk-21-jre-headless",
         aptSource: undefined,
+        aptSourcesDir: "/etc/apt/sources.list.d",
         layout: jenkinsLayout("/var/lib/jenkins", "/etc/systemd/system"),
         port: 8080,
         listenAddress: "127.0.0.1",

@@ -340,6 +340,8 @@ export interface InstallSettings {
   readonly javaPackage: string;
   /** An apt source line for the Jenkins package, or undefined when the host's apt already has it. */
   readonly aptSource: string | undefined;
+  /** Where `aptSource` goes, as `jenkins.list`: apt's sources directory. */
+  readonly aptSourcesDir: string;
   readonly layout: JenkinsLayout;
   readonly port: number;
   readonly listenAddress: string;
@@ -380,7 +382,7 @@ changed=0
 
 installed_version() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || true; }
 if [ "$(installed_version jenkins)" != ${shellQuote(settings.version)} ] || [ -z "$(installed_version ${settings.javaPackage})" ]; then
-${settings.aptSource === undefined ? "" : `  printf '%s\\n' ${shellQuote(settings.aptSource)} > /etc/apt/sources.list.d/jenkins.list\n`}  apt-get update -q
+${settings.aptSource === undefined ? "" : `  mkdir -p ${shellQuote(settings.aptSourcesDir)}\n  printf '%s\\n' ${shellQuote(settings.aptSource)} > ${shellQuote(`${settings.aptSourcesDir}/jenkins.list`)}\n`}  apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages ${settings.javaPackage} ${shellQuote(`jenkins=${settings.version}`)}
   apt-mark hold jenkins >/dev/null
   changed=1

@@ -23,6 +23,8 @@ const home = join(scratch, "jenkins");
 const systemd = join(scratch, "systemd");
 const bin = join(scratch, "bin");
 const calls = join(scratch, "calls.log");
+const APT_SOURCE =
+  "deb [signed-by=/usr/share/keyrings/jenkins.asc] https://pkg.example.com/debian binary/";
 
 /** Stand-ins that log each call and keep package and group state in files. */
 function writeStubs(): void {
@@ -80,6 +82,8 @@ describe(
           home,
           systemdDir: systemd,
           restartCommand: `echo restart >> ${restartLog}`,
+          aptSource: APT_SOURCE,
+          aptSourcesDir: join(scratch, "apt"),
         };
       });
       // Secrets revealed: the secrets command is run as the program declares it.
@@ -157,6 +161,7 @@ describe(
         `Environment="CASC_JENKINS_CONFIG=${home}/casc_configs/jenkins.yaml"`,
       );
       expect(existsSync(join(home, "ci-platform/pipeline/run-all.sh"))).toBe(true);
+      expect(readFileSync(join(scratch, "apt/jenkins.list"), "utf8")).toBe(`${APT_SOURCE}\n`);
     });
 
     it("does nothing on a second run with the same configuration", async () => {
