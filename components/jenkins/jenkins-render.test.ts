@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -9,8 +10,10 @@ import {
   renderCasc,
   renderJenkinsfile,
   renderJenkinsInstallScript,
+  renderJenkinsSite,
   renderPluginsFile,
 } from "./jenkins-render";
+import { validatedStackConfig } from "../../tools/stack-config";
 
 const job = {
   service: "api",
@@ -144,6 +147,42 @@ describe("renderJenkinsfile", () => {
     expect(renderJenkinsfile({ ...job, gitBranch: "feat/it's" }, settings)).toContain(
       "GIT_BRANCH = 'feat/it\\'s'",
     );
+  });
+});
+
+describe("renderJenkinsSite", () => {
+  // The staging stack's real config: it publishes to its registry.
+  const config = validatedStackConfig(join(__dirname, "../.."), "staging");
+  const site = (certsDir: string) => {
+    const host = config.ciHosts[0]!;
+    return renderJenkinsSite({
+      stack: "staging",
+      host: { ...host, hostPrep: { ...host.hostPrep, certsDir } },
+      jenkins: config.jenkins!,
+      apps: config.apps,
+      datastores: config.datastores,
+      regionDomain: config.regionDomain,
+      registry: config.registry,
+      proxyContainer: "staging-release-proxy",
+      networkholderImage: "ci-platform/networkholder:1",
+    });
+  };
+
+  it("trusts the registry's CA where the host's preparation puts it, under hostPrep.certsDir", () => {
+    const address = config.registry!.address;
+    for (const certsDir of ["/etc/docker/certs.d", "/srv/docker/certs.d"]) {
+      const { jobs } = site(certsDir);
+      expect(jobs).toHaveLength(config.apps.length);
+      for (const job of jobs)
+        expect(job.jenkinsfile).toContain(`REGISTRY_CERT_DIR = '${certsDir}/${address}'`);
+    }
+  });
+
+  it("defines in its seed the jobs it renders, one per service, sorted", () => {
+    const { jobs, casc } = site("/etc/docker/certs.d");
+    expect(jobs.map((j) => j.name)).toEqual(config.apps.map((a) => a.name).sort());
+    const [seed] = jobDslScripts(casc);
+    for (const job of jobs) expect(seed).toContain(`script(${groovyString(job.jenkinsfile)})`);
   });
 });
 

@@ -290,7 +290,8 @@ export function renderJenkinsSite(s: JenkinsSiteSettings): JenkinsSite {
     resolverIp: host.resolverIp,
     searchDomain: s.regionDomain,
     registry: s.registry?.address,
-    registryCertDir: s.registry ? `/etc/docker/certs.d/${s.registry.address}` : undefined,
+    // Where the host's preparation puts the registry's CA (`<certsDir>/<address>/ca.crt`).
+    registryCertDir: s.registry ? `${host.hostPrep.certsDir}/${s.registry.address}` : undefined,
     networkholderImage: s.networkholderImage,
     proxyContainer: s.proxyContainer,
   };
