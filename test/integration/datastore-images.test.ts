@@ -86,7 +86,7 @@ describe("datastore stand-ins honour the real images' contracts", { timeout: 120
       { timeoutMs: 20_000, intervalMs: 250 },
     );
     const log = await dockerd().docker(["logs", name]);
-    return { code: code!, log: log.stdout + log.stderr };
+    return { code: code, log: log.stdout + log.stderr };
   };
 
   it("postgres refuses to start on an empty data dir without a password", async () => {
