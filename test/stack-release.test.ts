@@ -27,13 +27,22 @@ function withLiveSlot(app: string, slot: string): StackFileConfig {
   });
 }
 
+function withHostPort(app: string, hostPort: number): StackFileConfig {
+  return editedStackConfig("testing", (doc) => {
+    const services = doc.config["ci-platform:services"] as { apps: Record<string, object> };
+    services.apps[app] = { ...services.apps[app], hostPort };
+  });
+}
+
 describe("the testing stack's release proxy", () => {
   let plan: Evaluation;
   let switched: Evaluation;
+  let moved: Evaluation;
   beforeAll(async () => {
     plan = await evaluateTesting();
     switched = await evaluateTesting(withLiveSlot("api", "green"));
-  }, 60_000);
+    moved = await evaluateTesting(withHostPort("cart", 5901));
+  }, 90_000);
 
   it("runs nginx on the host network with a server on every service's public port", () => {
     const proxy = findResource(plan, CONTAINER, `${HOST}-release-nginx`);
@@ -49,11 +58,39 @@ describe("the testing stack's release proxy", () => {
     expect(proxy.deleteBeforeReplace).toBe(true);
     const [upload] = proxy.inputs["uploads"] as { file: string; content: string }[];
     expect(upload!.file).toBe("/etc/ci-platform/release-proxy.conf");
-    const listens = [...upload!.content.matchAll(/listen 127\.0\.0\.1:(\d+);/g)].map((m) => m[1]);
+    // The main config names no service: the servers are installed by a command.
+    expect(upload!.content).not.toMatch(/listen /);
+    expect(upload!.content).toContain("include /var/lib/release-proxy/live/_servers.con[f];");
+    const servers = findResource(plan, COMMAND, `${HOST}-release-servers`);
+    const stdin = String(servers.inputs["stdin"]);
+    const listens = [...stdin.matchAll(/listen 127\.0\.0\.1:(\d+);/g)].map((m) => m[1]);
     expect(listens).toHaveLength(25);
-    expect(upload!.content).toContain(
+    expect(stdin).toContain(
       "listen 127.0.0.1:5060;\n    set $live_slot blue;\n    set $live_upstream 127.0.0.1:6060;",
     );
+    expect(servers.inputs["triggers"]).toEqual([stdin]);
+    expect(String(servers.inputs["create"])).toContain(
+      "docker exec -i testing-release-proxy sh -c",
+    );
+  });
+
+  it("moves a service's public port with a reload: the proxy container is not replaced", () => {
+    const diff = diffPlans(
+      parsePlanDocument(renderPlanJson(plan), "committed"),
+      parsePlanDocument(renderPlanJson(moved), "moved"),
+    );
+    const proxyChanges = diff.resources
+      .filter((c) => c.name.startsWith(`${HOST}-release-`))
+      .map((c) => `${c.kind} ${c.type} ${c.name}`)
+      .sort();
+    expect(proxyChanges).toEqual([
+      `replace ${COMMAND} ${HOST}-release-servers`,
+      // Its live file names the slot's new port; with no update command, an update runs create.
+      `update ${COMMAND} ${HOST}-release-live-cart`,
+    ]);
+    expect(
+      String(findResource(moved, COMMAND, `${HOST}-release-servers`).inputs["stdin"]),
+    ).toContain("listen 127.0.0.1:5901;");
   });
 
   it("keeps the live files on a volume that survives the container and the stack", () => {

@@ -9,8 +9,10 @@ import { REGISTRY_IMAGES } from "../registry/PrivateRegistry";
 import type { DockerHost, StackApp } from "../config/types";
 import {
   PROXY_CONTAINER_LAYOUT,
+  renderInstallServersScript,
   renderProxyEntrypoint,
   renderReleaseProxyConf,
+  renderReleaseProxyServers,
   renderSwitchScript,
 } from "./release-render";
 
@@ -70,7 +72,8 @@ export class ReleaseProxy extends pulumi.ComponentResource {
         networkMode: "host",
         entrypoints: ["sh", "-c"],
         command: [renderProxyEntrypoint(layout)],
-        uploads: [{ file: layout.conf, content: renderReleaseProxyConf(layout, args.apps) }],
+        // Fixed: the servers are installed below, so a port change never replaces the container.
+        uploads: [{ file: layout.conf, content: renderReleaseProxyConf(layout, []) }],
         volumes: [{ volumeName: liveVolume.name, containerPath: layout.liveDir }],
         labels: [{ label: "ci-platform.role", value: "release-proxy" }],
         healthcheck: {
@@ -84,6 +87,24 @@ export class ReleaseProxy extends pulumi.ComponentResource {
       { ...child, deleteBeforeReplace: true },
     );
 
+    // A local command talks to the same engine as the provider; on an SSH host, its own.
+    const local = args.dockerHost.scheme === "unix" ? { DOCKER_HOST: args.dockerHost.url } : {};
+    const servers = renderReleaseProxyServers(layout, args.apps);
+    const installServers = hostCommand(
+      `${name}-servers`,
+      args.dockerHost,
+      {
+        create: commandLine(
+          local,
+          `docker exec -i ${proxyName} sh -c ${shellQuote(renderInstallServersScript(layout))}`,
+        ),
+        stdin: servers,
+        // The servers themselves: a port change re-runs it (a graceful reload), nothing else does.
+        triggers: [servers],
+      },
+      { parent: this, dependsOn: [container] },
+    );
+
     const assignments = [...args.apps].sort((a, b) => a.name.localeCompare(b.name));
     // One command per service, so a reviewed switch of one service touches no other service's
     // live file (the pipeline may have switched those since the stack file was written).
@@ -93,14 +114,13 @@ export class ReleaseProxy extends pulumi.ComponentResource {
         args.dockerHost,
         {
           create: commandLine(
-            // A local command talks to the same engine as the provider; on an SSH host, its own.
-            args.dockerHost.scheme === "unix" ? { DOCKER_HOST: args.dockerHost.url } : {},
+            local,
             `docker exec ${proxyName} sh -c ${shellQuote(renderSwitchScript(layout, app))}`,
           ),
           // Only the live slot: a switch re-runs it; reconnecting or a new container does not.
           triggers: [app.liveSlot],
         },
-        { parent: this, dependsOn: [container] },
+        { parent: this, dependsOn: [installServers] },
       );
     }
 

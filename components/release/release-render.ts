@@ -38,15 +38,21 @@ export interface ProxiedService {
 export const RELEASE_LISTEN_ADDRESS = "127.0.0.1";
 
 /**
- * nginx.conf of the proxy. Each server starts with the blue slot as live and then includes its
- * live file (a glob, so a missing file is not an error) which may say otherwise.
+ * Where the proxy keeps its servers (one per service) when they are installed by command rather
+ * than built into the main config: beside the live files, on the same volume. No service is named
+ * with a leading `_` (names are DNS labels), so it never collides with a live file.
  */
-export function renderReleaseProxyConf(
+export function serversFile(layout: ProxyLayout): string {
+  return `${layout.liveDir}/_servers.conf`;
+}
+
+/** One nginx server per service, each proxying its public port to its live slot. */
+export function renderReleaseProxyServers(
   layout: ProxyLayout,
   services: readonly ProxiedService[],
   listenAddress: string = RELEASE_LISTEN_ADDRESS,
 ): string {
-  const servers = [...services]
+  return [...services]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map(
       (s) => `
@@ -63,6 +69,22 @@ export function renderReleaseProxyConf(
   }`,
     )
     .join("\n");
+}
+
+/**
+ * nginx.conf of the proxy. Each server starts with the blue slot as live and then includes its
+ * live file (a glob, so a missing file is not an error) which may say otherwise. Servers come
+ * inline from `services` and from the installed servers file, if there is one: the program's
+ * container keeps its main config fixed and installs the servers by command, so a port change
+ * reloads nginx instead of replacing the container.
+ */
+export function renderReleaseProxyConf(
+  layout: ProxyLayout,
+  services: readonly ProxiedService[],
+  listenAddress: string = RELEASE_LISTEN_ADDRESS,
+): string {
+  const servers = renderReleaseProxyServers(layout, services, listenAddress);
+  const installed = serversFile(layout).replace(/f$/, "[f]");
   return `# Rendered by ci-platform: each service's public port, proxied to its live release slot.
 worker_processes 1;
 pid ${layout.pid};
@@ -89,6 +111,7 @@ http {
   proxy_set_header X-Forwarded-Proto $scheme;
   proxy_connect_timeout 2s;
   proxy_read_timeout 60s;
+  include ${installed};
 ${servers}
 }
 `;
@@ -125,6 +148,29 @@ export function renderSwitchScript(
     `printf '%s' ${shellQuote(content)} > ${file}.tmp`,
     `mv ${file}.tmp ${file}`,
     `nginx -q -t -c ${layout.conf}`,
+    `nginx -s reload -c ${layout.conf}`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The script, run inside the proxy container with the servers on stdin, that installs them by an
+ * atomic rename, checks the config and reloads nginx gracefully; a config nginx refuses is put
+ * back as it was.
+ */
+export function renderInstallServersScript(layout: ProxyLayout): string {
+  const file = serversFile(layout);
+  return [
+    "set -eu",
+    `mkdir -p ${layout.liveDir}`,
+    `cat > ${file}.new`,
+    `if [ -f ${file} ]; then cp ${file} ${file}.old; fi`,
+    `mv ${file}.new ${file}`,
+    `if ! nginx -q -t -c ${layout.conf}; then`,
+    `  if [ -f ${file}.old ]; then mv ${file}.old ${file}; else rm -f ${file}; fi`,
+    "  exit 1",
+    "fi",
+    `rm -f ${file}.old`,
     `nginx -s reload -c ${layout.conf}`,
     "",
   ].join("\n");
