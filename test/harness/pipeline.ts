@@ -10,16 +10,12 @@
 import { spawn } from "node:child_process";
 import { promises as fs, realpathSync } from "node:fs";
 import * as path from "node:path";
-import { editedStackConfig, evaluateStack, PROJECT_ROOT } from "../mocks";
+import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
+import { editedStackConfig, evaluateStack, PROJECT_ROOT, withSecrets } from "../mocks";
+import { buildDatastoreStandIn } from "./datastore-images";
 import { applyPlan } from "./apply-plan";
 import type { PrivateDockerd } from "./dockerd";
-import {
-  buildDnsmasqImage,
-  buildNginxImage,
-  buildRedirImage,
-  buildRootfsImage,
-  buildStubServiceImage,
-} from "./images";
+import { buildDnsmasqImage, buildNginxImage, buildRedirImage, buildRootfsImage } from "./images";
 import { runOk, which } from "./process";
 import { freeLoopbackPorts } from "./net";
 import {
@@ -49,11 +45,7 @@ export const NODE_BASE_IMAGE = "ci-platform-test/node:20";
 export const NETWORKHOLDER_IMAGE = "ci-platform/networkholder:1";
 
 /** Dev-minimal datastores: the stand-in images the program's containers run, and their ports. */
-const DATASTORES = [
-  { image: "mongo:7.0", port: 27017, health: "mongosh" },
-  { image: "postgres:16", port: 5432, health: "pg_isready" },
-  { image: "redis:7.2", port: 6379, health: "redis-cli" },
-] as const;
+const DATASTORES = SERVICE_CATALOG.filter((e): e is DatastoreEntry => e.kind === "datastore");
 /** The ports the sample service's pipeline forwards in step 4. */
 export const SAMPLE_DEV_PORTS = "27017 6379";
 
@@ -92,9 +84,7 @@ export async function setUpPipelineEstate(
 ): Promise<PipelineEstate> {
   const started = Date.now();
   await Promise.all([
-    ...DATASTORES.map((d) =>
-      buildStubServiceImage(dockerd, d.image, d.port, { healthCommands: [d.health] }),
-    ),
+    ...DATASTORES.map((d) => buildDatastoreStandIn(dockerd, d)),
     buildDnsmasqImage(dockerd, "dockurr/dnsmasq:2.91"),
     buildRedirImage(dockerd, NETWORKHOLDER_IMAGE),
     buildNodeBaseImage(dockerd, NODE_BASE_IMAGE),
@@ -109,7 +99,12 @@ export async function setUpPipelineEstate(
     host["dockerHost"] = dockerd.host;
     host["pullImages"] = false;
   });
-  const evaluation = await evaluateStack(STACK, config);
+  // Secrets revealed so postgres gets the password its image requires.
+  const evaluation = await evaluateStack(
+    STACK,
+    withSecrets(config, { datastorePassword: "dev-password", jenkinsAdminPassword: "admin" }),
+    { revealSecrets: true },
+  );
   const sampleProxyConf = renderReleaseProxyConf(PROXY_CONTAINER_LAYOUT, [
     { name: SAMPLE_SERVICE, ...sample },
   ]);

@@ -32,6 +32,7 @@ import { run } from "../harness/process";
 import { httpGet, startRegistryStack, type RegistryStack } from "../harness/registry";
 import { expectOk, inspectDigest, registryFlags, skopeo } from "../harness/registry-images";
 import { useDockerd } from "../harness/use-dockerd";
+import { standInBody } from "../harness/datastore-images";
 import type { Slot } from "../../components/release/slots";
 
 /** The sample service's two release slots on the host. */
@@ -252,7 +253,7 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
       "-",
       `http://${node}:27017/`,
     ]);
-    expect(page).toBe("stub mongo:7.0 on 27017");
+    expect(page).toBe(standInBody("mongo:7.0", "0.0.0.0", 27017).trim());
 
     expect(await containersOfBuild(dockerd(), buildId(1))).toEqual([DEPLOYED]);
     expect(await networks()).not.toContain(`${STACK}-${buildId(1)}-net`);
