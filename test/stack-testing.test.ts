@@ -54,6 +54,7 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         `ciplatform:release:ReleaseProxy ${host}-release`,
         `docker:index/volume:Volume ${host}-release-live`,
         `${CONTAINER} ${host}-release-nginx`,
+        `command:local:Command ${host}-release-servers`,
         ...Object.keys(plan.outputs["services"] as object).map(
           (app) => `command:local:Command ${host}-release-live-${app}`,
         ),

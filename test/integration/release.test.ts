@@ -99,10 +99,11 @@ describe(
         `${HOST}-prodlike-network`,
         `${HOST}-release-live`,
         `${HOST}-release-nginx`,
+        `${HOST}-release-servers`,
         `${HOST}-release-live-api`,
       ]);
       const resources = evaluation.resources.filter((r) => wanted.has(r.name));
-      expect(resources).toHaveLength(4);
+      expect(resources).toHaveLength(5);
       await applyPlan({ ...evaluation, resources }, engine);
     }, 600_000);
 
