@@ -156,6 +156,11 @@ export async function buildNodeBaseImage(dockerd: PrivateDockerd, tag: string): 
     binaries: ["node"],
     changes: ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
   });
+  // The host's node may live anywhere (the test command may bring its own); the image has it
+  // where the official image does.
+  const hostNode = realpathSync(which("node"));
+  const linkNode =
+    hostNode === "/usr/local/bin/node" ? "" : ` && ln -s ${hostNode} /usr/local/bin/node`;
   const npmCli = realpathSync(which("npm"));
   const npmDir = path.dirname(path.dirname(npmCli)); // <prefix>/lib/node_modules/npm/bin/npm-cli.js
   const context = await fs.mkdtemp(path.join(dockerd.dir, "work", "node-base-"));
@@ -166,7 +171,8 @@ export async function buildNodeBaseImage(dockerd: PrivateDockerd, tag: string): 
       [
         `FROM ${runtime}`,
         "COPY npm /usr/local/lib/node_modules/npm",
-        "RUN ln -s /bin/env /usr/bin/env" +
+        "RUN mkdir -p /usr/bin /usr/local/bin && ln -s /bin/env /usr/bin/env" +
+          linkNode +
           " && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm" +
           " && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx" +
           " && npm --version",
