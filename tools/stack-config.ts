@@ -3,22 +3,19 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatConfigIssues } from "../components/config/format";
 import type { PlatformConfig } from "../components/config/types";
-import { validateStackConfig } from "../components/config/validate";
+import { rawValuesFromEngine } from "../components/config/raw-values";
+import { SECRET_SETTINGS, validateStackConfig } from "../components/config/validate";
 import { readStackFile } from "./plan/stack-file";
 
 export function validatedStackConfig(root: string, stack: string): PlatformConfig {
   const file = readStackFile(root, stack);
-  const prefix = `${file.project}:`;
-  const values = Object.fromEntries(
-    Object.entries(file.config)
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, value]) => [
-        key.slice(prefix.length),
-        /^[[{]/.test(value) ? (JSON.parse(value) as unknown) : value,
-      ]),
+  const raw = rawValuesFromEngine(
+    file.project,
+    file.config,
+    (key) => file.secretKeys.includes(key),
+    Object.keys(SECRET_SETTINGS),
   );
-  const secretKeys = new Set(file.secretKeys.map((k) => k.slice(prefix.length)));
-  const result = validateStackConfig({ project: file.project, stack, values, secretKeys });
+  const result = validateStackConfig({ project: file.project, stack, ...raw });
   if (!result.ok) throw new Error(formatConfigIssues(file.project, stack, result.issues));
   return result.config;
 }

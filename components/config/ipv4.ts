@@ -52,3 +52,47 @@ export function formatCidr(cidr: Cidr): string {
 
 /** Docker's default bridge, which a user-defined network must not overlap. */
 export const DOCKER_DEFAULT_BRIDGE: Cidr = { network: parseIpv4("172.17.0.0")!, prefix: 16 };
+
+/** Address blocks a container network or a DNS server can never use (RFC 6890). */
+export const UNUSABLE_RANGES: readonly { readonly cidr: Cidr; readonly name: string }[] = [
+  { cidr: parseCidr("0.0.0.0/8")!, name: '"this network" space 0.0.0.0/8' },
+  { cidr: parseCidr("127.0.0.0/8")!, name: "loopback space 127.0.0.0/8" },
+  { cidr: parseCidr("169.254.0.0/16")!, name: "link-local space 169.254.0.0/16" },
+  { cidr: parseCidr("224.0.0.0/4")!, name: "multicast space 224.0.0.0/4" },
+  { cidr: parseCidr("240.0.0.0/4")!, name: "reserved space 240.0.0.0/4" },
+];
+
+/** The unusable block `cidr` overlaps, by name, or undefined. */
+export function unusableRangeOf(cidr: Cidr): string | undefined {
+  return UNUSABLE_RANGES.find((u) => cidrsOverlap(u.cidr, cidr))?.name;
+}
+
+/** Private and shared address space (RFC 1918, RFC 6598): not reachable from the internet. */
+export const NON_PUBLIC_RANGES: readonly Cidr[] = [
+  ...UNUSABLE_RANGES.map((u) => u.cidr),
+  parseCidr("10.0.0.0/8")!,
+  parseCidr("100.64.0.0/10")!,
+  parseCidr("172.16.0.0/12")!,
+  parseCidr("192.168.0.0/16")!,
+];
+
+/** How many internet (public) addresses `cidr` covers. */
+export function publicAddressCount(cidr: Cidr): number {
+  // The non-public blocks do not overlap one another, so their overlaps with `cidr` add up.
+  const hidden = NON_PUBLIC_RANGES.reduce((sum, block) => {
+    if (!cidrsOverlap(block, cidr)) return sum;
+    return sum + Math.min(cidrSize(block), cidrSize(cidr));
+  }, 0);
+  return cidrSize(cidr) - hidden;
+}
+
+/**
+ * The most internet addresses an admin range may cover: a /16, wider than any VPN's or office's
+ * egress range; a wider one is world-open in all but name.
+ */
+export const MAX_ADMIN_PUBLIC_ADDRESSES = 2 ** 16;
+
+/** Whether `cidr` opens a port to so much of the internet that it counts as open to the world. */
+export function isWorldOpen(cidr: Cidr): boolean {
+  return publicAddressCount(cidr) > MAX_ADMIN_PUBLIC_ADDRESSES;
+}

@@ -1,7 +1,8 @@
 /** The only code that reads Pulumi config: it validates everything before any resource exists. */
 import * as pulumi from "@pulumi/pulumi";
 import { formatConfigIssues } from "./format";
-import type { PlatformConfig } from "./types";
+import { rawValuesFromEngine } from "./raw-values";
+import type { ConfigIssue, PlatformConfig } from "./types";
 import { SECRET_SETTINGS, validateStackConfig } from "./validate";
 
 /** Secrets stay `Output<string>`, marked secret, from config to the resource that needs them. */
@@ -29,36 +30,30 @@ const isConfigSecret: (key: string) => boolean =
   (() => false);
 
 /** Thrown for invalid stack config; the engine prints its message without a stack trace. */
-export class StackConfigError extends pulumi.RunError {}
-
-function parseValue(text: string): unknown {
-  const trimmed = text.trim();
-  if (/^[[{]/.test(trimmed) || /^(true|false|-?\d+(\.\d+)?)$/.test(trimmed)) {
-    try {
-      return JSON.parse(trimmed);
-    } catch {
-      return text;
-    }
+export class StackConfigError extends pulumi.RunError {
+  constructor(
+    message: string,
+    /** Every problem, for tools that report them against another file name. */
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(message);
   }
-  return text;
 }
 
 /** Reads, validates and types the current stack's config; throws StackConfigError listing every issue. */
 export function loadPlatformConfig(): LoadedConfig {
   const project = pulumi.getProject();
   const stack = pulumi.getStack();
-  const prefix = `${project}:`;
-  const values: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  const all = pulumi.runtime.allConfig();
-  for (const fullKey of Object.keys(all).sort()) {
-    if (!fullKey.startsWith(prefix)) continue;
-    const key = fullKey.slice(prefix.length);
-    values[key] = parseValue(all[fullKey]!);
-    if (isConfigSecret(fullKey)) secretKeys.add(key);
-  }
-  const result = validateStackConfig({ project, stack, values, secretKeys });
-  if (!result.ok) throw new StackConfigError(formatConfigIssues(project, stack, result.issues));
+  const raw = rawValuesFromEngine(
+    project,
+    pulumi.runtime.allConfig(),
+    isConfigSecret,
+    Object.keys(SECRET_SETTINGS),
+  );
+  const result = validateStackConfig({ project, stack, ...raw });
+  if (!result.ok)
+    throw new StackConfigError(formatConfigIssues(project, stack, result.issues), result.issues);
+  const values = raw.values;
 
   const config = new pulumi.Config();
   const secret = (key: keyof typeof SECRET_SETTINGS): pulumi.Output<string> | undefined =>

@@ -17,3 +17,16 @@ const DNS_NAME =
 export function isDomainName(name: string): boolean {
   return DNS_NAME.test(name);
 }
+
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * True for a stack name Pulumi accepts (letters, digits, '-', '_', '.'; at most 100) that also
+ * starts like a Docker container name, since every container's name begins with it.
+ */
+export function isStackName(name: string): boolean {
+  return STACK_NAME.test(name);
+}
+
+export const STACK_NAME_RULE =
+  "use up to 100 letters, digits, '-', '_' and '.', starting with a letter or digit";

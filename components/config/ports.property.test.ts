@@ -60,7 +60,7 @@ describe("host port allocation over any catalog", () => {
         );
         if (!result.ok) {
           // Only a pinned clash may make such a config invalid, and it is reported as one.
-          expect(result.issues.every((i) => i.message.includes("is already used by"))).toBe(true);
+          expect(result.issues.every((i) => i.message.includes("already used by"))).toBe(true);
           return;
         }
         const used = [

@@ -1,13 +1,30 @@
 /** Reads untyped config values, recording every issue instead of stopping at the first. */
+import { pathProblem, type PathRole } from "./paths";
 import type { ConfigIssue } from "./types";
 
 /** Small reader that records issues instead of throwing, so every bad field is reported. */
 export class Reader {
   readonly issues: ConfigIssue[] = [];
 
+  /** `refused`: paths already reported, so nothing at or under them is reported again. */
+  constructor(private readonly refused: ReadonlySet<string> = new Set()) {}
+
   fail(path: string, message: string): undefined {
-    this.issues.push({ path, message: `${path}: ${message}` });
+    if (!this.isRefused(path)) this.issues.push({ path, message: `${path}: ${message}` });
     return undefined;
+  }
+
+  /** Records an issue found outside this reader (its message already names its path). */
+  add(issue: ConfigIssue): void {
+    this.issues.push(issue);
+  }
+
+  private isRefused(path: string): boolean {
+    for (const refused of this.refused) {
+      if (path === refused || path.startsWith(`${refused}.`) || path.startsWith(`${refused}[`))
+        return true;
+    }
+    return false;
   }
 
   object(
@@ -58,9 +75,16 @@ export class Reader {
   }
 }
 
+/** Values longer than this are cut in messages: a message names a value, it does not echo a file. */
+export const MAX_SHOWN_LENGTH = 80;
+
+/** A value as a message shows it: JSON, cut to MAX_SHOWN_LENGTH characters with its full length. */
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
-  return JSON.stringify(value);
+  const text = JSON.stringify(value);
+  if (text.length <= MAX_SHOWN_LENGTH) return text;
+  const length = typeof value === "string" ? value.length : text.length;
+  return `${text.slice(0, MAX_SHOWN_LENGTH)}… (${length} characters)`;
 }
 
 export function positiveInteger(
@@ -78,15 +102,23 @@ export function positiveInteger(
   return value;
 }
 
-export function absolutePath(r: Reader, path: string, value: unknown, fallback: string): string {
+/** A path setting on a CI host: plain, absolute, and not something the system owns (see paths.ts). */
+export function hostPath(
+  r: Reader,
+  path: string,
+  value: unknown,
+  fallback: string,
+  role: PathRole,
+): string {
   if (value === undefined) return fallback;
   const text = r.string(path, value);
-  if (text !== undefined && !/^\/[^\s]*$/.test(text))
-    r.fail(
-      path,
-      `${show(text)} is not an absolute path without spaces; use one such as ${fallback}`,
-    );
-  return text ?? fallback;
+  if (text === undefined) return fallback;
+  const problem = pathProblem(text, role);
+  if (problem !== undefined) {
+    r.fail(path, `${show(text)} ${problem}; use one such as ${fallback}`);
+    return fallback;
+  }
+  return text;
 }
 
 export const PEM_CERT =

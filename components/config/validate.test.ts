@@ -137,7 +137,7 @@ describe("validateStackConfig", () => {
       apps: { api: {}, catalog: { hostPort: 5060 } },
     };
     expect(messages(ciHostValues({ services }))).toEqual([
-      "services.apps.catalog.hostPort: 5060 is already used by api; pick a free port in 5001-5999",
+      "services.apps.catalog.hostPort: 5060 is already used by api (services.apps.api.hostPort: the catalog pins api to 5060, not set in this file); pick a free port, such as 5001",
     ]);
   });
 
@@ -158,7 +158,7 @@ describe("validateStackConfig", () => {
   it("fails when Jenkins' port is a release slot's port", () => {
     const services = { datastores: ["mongodb", "redis"], apps: { api: {} } };
     expect(messages(ciHostValues({ services, jenkins: { port: 7060 } }))).toEqual([
-      "jenkins.port: 7060 is already used by api's green release slot; pick a free port, such as 8080",
+      "jenkins.port: 7060 is already used by api's green release slot (services.apps.api.hostPort: the catalog pins api to 5060, not set in this file); pick a free port, such as 8080",
     ]);
   });
 
@@ -180,7 +180,7 @@ describe("validateStackConfig", () => {
         "datastorePassword",
       ]),
     ).toEqual([
-      "services.apps.api.hostPort: 5432 is already used by the dev-minimal postgres; pick a free port in 5001-5999",
+      "services.apps.api.hostPort: 5432 is already used by the dev-minimal postgres (services.datastores: the catalog's port for postgres, not set in this file); pick a free port, such as 5001",
     ]);
   });
 
@@ -294,7 +294,7 @@ describe("validateStackConfig", () => {
     };
     expect(messages(ciHostValues({ ciHosts }))).toEqual([
       'ciHosts.ci-1.dnsUpstream: "dns.example.com" is not an IPv4 address; use the address of a DNS server, such as 10.0.0.2',
-      'ciHosts.ci-1.hostPrep.daemonJsonPath: "etc/docker/daemon.json" is not an absolute path without spaces; use one such as /etc/docker/daemon.json',
+      'ciHosts.ci-1.hostPrep.daemonJsonPath: "etc/docker/daemon.json" is not a plain absolute path (letters, digits and . _ + - between single slashes; no spaces, quotes, %, .. or trailing slash); use one such as /etc/docker/daemon.json',
     ]);
   });
 
@@ -309,7 +309,7 @@ describe("validateStackConfig", () => {
         ?.aptSourcesDir,
     ).toBe("/srv/apt/sources.list.d");
     expect(messages(ciHostValues({ jenkins: { aptSourcesDir: "apt/sources" } }))).toEqual([
-      'jenkins.aptSourcesDir: "apt/sources" is not an absolute path without spaces; use one such as /etc/apt/sources.list.d',
+      'jenkins.aptSourcesDir: "apt/sources" is not a plain absolute path (letters, digits and . _ + - between single slashes; no spaces, quotes, %, .. or trailing slash); use one such as /etc/apt/sources.list.d',
     ]);
   });
 
@@ -356,9 +356,9 @@ describe("validateStackConfig", () => {
         "registryTlsKey: is required (the PEM private key of the registry's TLS certificate); set it with: pulumi config set --secret registryTlsKey <value>",
         "jenkinsRegistryPassword: is required (the registry password of the user Jenkins pushes as (jenkins.registryUser)); set it with: pulumi config set --secret jenkinsRegistryPassword <value>",
         "registryHttpSecret: is required (the random string the registry signs upload state with); set it with: pulumi config set --secret registryHttpSecret <value>",
-        "services.apps.api.hostPort: 5060 is already used by the registry; pick a free port in 5001-5999",
         'registry.host: "ci-9" is not a CI host of this stack; use one of ci-1',
         "registry.tlsCert: is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",
+        "registry.port: 5060 is already used by api (services.apps.api.hostPort: the catalog pins api to 5060, not set in this file); pick a free port, such as 5443",
       ]);
     });
   });

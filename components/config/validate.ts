@@ -20,19 +20,22 @@ import {
 import { datastoreNodes } from "../catalog/nodes";
 import {
   formatIpv4,
+  cidrContains,
   cidrsOverlap,
+  unusableRangeOf,
   DOCKER_DEFAULT_BRIDGE,
   formatCidr,
   parseCidr,
   parseIpv4,
   type Cidr,
 } from "./ipv4";
-import { DNS_LABEL_RULE, isDnsLabel, isDomainName } from "./names";
-import { absolutePath, PEM_CERT, positiveInteger, Reader, show } from "./reader";
+import { DNS_LABEL_RULE, isDnsLabel, isDomainName, isStackName, STACK_NAME_RULE } from "./names";
+import { describeClash, findPortClashes, type PortClaim } from "./port-claims";
+import { hostPath, PEM_CERT, positiveInteger, Reader, show } from "./reader";
 import { readAws } from "./validate-aws";
 import { JENKINS_LTS_VERSION } from "../jenkins/plugins";
 import { isRegistryUser } from "../registry/htpasswd";
-import { isSlot, slotPorts, type Slot } from "../release/slots";
+import { isSlot, SLOT_PORT_OFFSET, slotPorts, type Slot } from "../release/slots";
 import {
   PLATFORM_KINDS,
   type CiHostConfig,
@@ -132,6 +135,10 @@ export interface RawStackConfig {
   readonly values: Readonly<Record<string, unknown>>;
   /** Names of the settings that hold a secret value. */
   readonly secretKeys: ReadonlySet<string>;
+  /** Problems found while reading the values (see raw-values.ts). @default none */
+  readonly issues?: readonly ConfigIssue[];
+  /** Paths those problems concern: nothing more is reported at or under them. @default none */
+  readonly refused?: ReadonlySet<string>;
 }
 
 export type ValidationResult =
@@ -153,7 +160,6 @@ export function parseDockerHost(url: string): DockerHost | undefined {
   return { scheme: "ssh", url, user: ssh[1]!, host: ssh[2]!, port };
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Checks the catalog itself: names, ports, dependencies, pins. */
@@ -207,8 +213,14 @@ export function validateStackConfig(
 ): ValidationResult {
   const catalogIssues = validateCatalog(catalog);
   if (catalogIssues.length > 0) return { ok: false, issues: catalogIssues };
-  const r = new Reader();
+  const r = new Reader(raw.refused);
+  for (const issue of raw.issues ?? []) r.add(issue);
   const v = raw.values;
+  if (!isStackName(raw.stack))
+    r.add({
+      path: "stack",
+      message: `stack name ${show(raw.stack)} is not one Pulumi accepts; ${STACK_NAME_RULE}`,
+    });
 
   for (const key of Object.keys(v).sort()) {
     if (!SETTINGS.includes(key)) {
@@ -220,12 +232,7 @@ export function validateStackConfig(
   }
 
   const kind = readKind(r, v["kind"]);
-  const region =
-    v["region"] === undefined
-      ? r.fail("region", "is required; set it to the cloud region, such as us-east-1")
-      : r.string("region", v["region"]);
-  if (region !== undefined && !REGION.test(region))
-    r.fail("region", `${show(region)} is not a region name; use one such as us-east-1`);
+  const region = readRegion(r, v["region"]);
   const domain =
     v["domain"] === undefined
       ? r.fail("domain", "is required; set it to the DNS domain, such as example.com")
@@ -248,32 +255,29 @@ export function validateStackConfig(
     }
   }
 
-  const selection = readServices(r, v["services"], catalog, kind, platformPorts(kind, v));
-  const ciHosts =
-    kind === "ci-host" ? readCiHosts(r, v["ciHosts"], selection?.datastores ?? []) : [];
-  if (kind === "aws" && v["ciHosts"] !== undefined)
-    r.fail("ciHosts", `is only read by kind ci-host stacks; remove it or set kind: ci-host`);
-  const aws = kind === "aws" ? readAws(r, v["aws"], region, selection) : undefined;
+  const services = readServices(r, v["services"], catalog, kind);
   const jenkins = kind === "ci-host" ? readJenkins(r, v["jenkins"]) : undefined;
   if (kind === "aws" && v["jenkins"] !== undefined)
     r.fail("jenkins", "runs on CI hosts; set it in a ci-host stack");
+  const hostNames = kind === "ci-host" ? ciHostNames(v["ciHosts"]) : [];
   const registry =
     kind === "ci-host" && v["registry"] !== undefined
-      ? readRegistry(r, v["registry"], ciHosts, selection)
+      ? readRegistry(r, v["registry"], hostNames)
       : undefined;
-  if (jenkins && selection) {
-    const holders = new Map<number, string>([
-      ...selection.datastores.map((d): [number, string] => [d.port, `the dev-minimal ${d.name}`]),
-      ...appPortHolders(selection.apps),
-      ...(registry ? [[registry.port, "the registry"] as [number, string]] : []),
+  const selection =
+    services &&
+    placeApps(r, services, [
+      ...(jenkins ? [jenkinsPortClaim(jenkins, v["jenkins"])] : []),
+      ...(kind === "ci-host" && v["registry"] !== undefined
+        ? [registryPortClaim(v["registry"])]
+        : []),
     ]);
-    const holder = holders.get(jenkins.port);
-    if (holder !== undefined)
-      r.fail(
-        "jenkins.port",
-        `${jenkins.port} is already used by ${holder}; pick a free port, such as 8080`,
-      );
-  }
+  // Without a valid service selection, nothing that refers to it can be judged.
+  const ciHosts =
+    kind === "ci-host" ? readCiHosts(r, v["ciHosts"], services && services.datastores) : [];
+  if (kind === "aws" && v["ciHosts"] !== undefined)
+    r.fail("ciHosts", `is only read by kind ci-host stacks; remove it or set kind: ci-host`);
+  const aws = kind === "aws" ? readAws(r, v["aws"], region, selection) : undefined;
   if (kind === "aws" && v["registry"] !== undefined)
     r.fail(
       "registry",
@@ -327,27 +331,153 @@ export interface Selection {
   readonly apps: StackApp[];
 }
 
-/**
- * Host ports the platform's own services take on a CI host, read before validation so apps are
- * never allocated onto them (bad values are reported where their blocks are read).
- */
-function platformPorts(
-  kind: PlatformKind | undefined,
-  v: Readonly<Record<string, unknown>>,
-): Map<number, string> {
-  const ports = new Map<number, string>();
-  if (kind !== "ci-host") return ports;
-  const portOf = (block: unknown, fallback: number): number => {
-    const port =
-      typeof block === "object" && block !== null
-        ? (block as Record<string, unknown>)["port"]
-        : undefined;
-    return typeof port === "number" ? port : fallback;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+function readRegion(r: Reader, value: unknown): string | undefined {
+  if (value === undefined)
+    return r.fail("region", "is required; set it to the cloud region, such as us-east-1");
+  const region = r.string("region", value);
+  if (region === undefined) return undefined;
+  if (!REGION.test(region))
+    return r.fail("region", `${show(region)} is not a region name; use one such as us-east-1`);
+  return region;
+}
+
+/** The CI host names the stack file declares, valid or not, for settings that refer to one. */
+function ciHostNames(value: unknown): string[] {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? Object.keys(value).sort()
+    : [];
+}
+
+/** A service selected by the stack, before its host port is allocated. */
+interface SelectedApp {
+  readonly entry: AppEntry;
+  readonly version: string | undefined;
+  /** The port pinned by the stack file or the catalog, if any. */
+  readonly hostPort: number | undefined;
+  /** Whether the stack file pins the port (otherwise the catalog may). */
+  readonly hostPortWritten: boolean;
+  readonly liveSlot: Slot;
+  readonly idleVersion: string | undefined;
+}
+
+interface SelectedServices {
+  readonly datastores: DatastoreEntry[];
+  readonly apps: SelectedApp[];
+}
+
+const APP_PORT_OFFSETS = [SLOT_PORT_OFFSET.blue, SLOT_PORT_OFFSET.green];
+
+function isWritten(block: unknown, key: string): boolean {
+  return (
+    typeof block === "object" &&
+    block !== null &&
+    (block as Record<string, unknown>)[key] !== undefined
+  );
+}
+
+function jenkinsPortClaim(jenkins: JenkinsConfig, block: unknown): PortClaim {
+  return {
+    port: jenkins.port,
+    value: jenkins.port,
+    holder: "Jenkins",
+    field: "jenkins.port",
+    written: isWritten(block, "port"),
+    origin: `the default ${JENKINS_DEFAULTS.port}`,
+    range: { min: JENKINS_DEFAULTS.port, max: 8999 },
+    offsets: [],
   };
-  ports.set(portOf(v["jenkins"], JENKINS_DEFAULTS.port), "Jenkins");
-  if (v["registry"] !== undefined)
-    ports.set(portOf(v["registry"], REGISTRY_DEFAULTS.port), "the registry");
-  return ports;
+}
+
+/** The registry's port claim, judged even when other registry settings are bad (they are reported there). */
+function registryPortClaim(block: unknown): PortClaim {
+  const raw = isWritten(block, "port") ? (block as Record<string, unknown>)["port"] : undefined;
+  const port =
+    typeof raw === "number" && Number.isInteger(raw) && raw >= 1 && raw <= 65535
+      ? raw
+      : REGISTRY_DEFAULTS.port;
+  return {
+    port,
+    value: port,
+    holder: "the registry",
+    field: "registry.port",
+    written: isWritten(block, "port"),
+    origin: `the default ${REGISTRY_DEFAULTS.port}`,
+    range: { min: REGISTRY_DEFAULTS.port, max: 5999 },
+    offsets: [],
+  };
+}
+
+/** The claims of the dev-minimal datastores and of every app with a pinned port and its slots. */
+function serviceClaims(services: SelectedServices): PortClaim[] {
+  const datastores = services.datastores.map((d): PortClaim => ({
+    port: d.port,
+    value: d.port,
+    holder: `the dev-minimal ${d.name}`,
+    field: "services.datastores",
+    written: false,
+    origin: `the catalog's port for ${d.name}`,
+    range: { min: d.port, max: d.port },
+    offsets: [],
+  }));
+  const apps = services.apps.flatMap((app): PortClaim[] => {
+    if (app.hostPort === undefined) return [];
+    const base = {
+      value: app.hostPort,
+      field: `services.apps.${app.entry.name}.hostPort`,
+      written: app.hostPortWritten,
+      origin: `the catalog pins ${app.entry.name} to ${app.hostPort}`,
+      range: APP_HOST_PORT_RANGE,
+      offsets: APP_PORT_OFFSETS,
+    };
+    const slots = slotPorts(app.hostPort);
+    return [
+      { ...base, port: app.hostPort, holder: app.entry.name },
+      { ...base, port: slots.blue, holder: `${app.entry.name}'s blue release slot` },
+      { ...base, port: slots.green, holder: `${app.entry.name}'s green release slot` },
+    ];
+  });
+  return [...datastores, ...apps];
+}
+
+/**
+ * Checks every host port claim, blaming each clash on the setting the file writes, then gives each
+ * app without a pin a port whose release slots are free too.
+ */
+function placeApps(
+  r: Reader,
+  services: SelectedServices,
+  platformClaims: readonly PortClaim[],
+): Selection | undefined {
+  const claims = [...platformClaims, ...serviceClaims(services)];
+  const clashes = findPortClashes(claims);
+  for (const clash of clashes) r.fail(clash.blamed.field, describeClash(clash, claims));
+  if (clashes.length > 0) return undefined;
+  // A port is unusable for an app when the app's own port or either slot's would land on it.
+  const reserved = new Set(
+    [...platformClaims, ...serviceClaims({ datastores: services.datastores, apps: [] })].flatMap(
+      (c) => [c.port, ...APP_PORT_OFFSETS.map((offset) => c.port - offset)],
+    ),
+  );
+  const ports = allocateHostPorts(
+    services.apps.map((s) => ({ name: s.entry.name, hostPort: s.hostPort })),
+    APP_HOST_PORT_RANGE,
+    new Set(
+      [...reserved].filter((p) => p >= APP_HOST_PORT_RANGE.min && p <= APP_HOST_PORT_RANGE.max),
+    ),
+  );
+  return {
+    datastores: services.datastores,
+    apps: services.apps.map((s) => ({
+      ...s.entry,
+      version: s.version,
+      hostPort: ports.get(s.entry.name)!,
+      slotPorts: slotPorts(ports.get(s.entry.name)!),
+      liveSlot: s.liveSlot,
+      idleVersion: s.idleVersion,
+    })),
+  };
 }
 
 function readServices(
@@ -355,8 +485,7 @@ function readServices(
   value: unknown,
   catalog: readonly CatalogEntry[],
   kind: PlatformKind | undefined,
-  reservedPorts: ReadonlyMap<number, string>,
-): Selection | undefined {
+): SelectedServices | undefined {
   const issuesBefore = r.issues.length;
   if (value === undefined)
     return r.fail("services", "is required; list the catalog datastores and apps this stack runs");
@@ -395,13 +524,7 @@ function readServices(
   }
   datastores.sort((a, b) => a.name.localeCompare(b.name));
 
-  const selected: {
-    entry: AppEntry;
-    version: string | undefined;
-    hostPort: number | undefined;
-    liveSlot: Slot;
-    idleVersion: string | undefined;
-  }[] = [];
+  const selected: SelectedApp[] = [];
   const apps =
     services["apps"] === undefined ? {} : (r.map("services.apps", services["apps"]) ?? {});
   for (const name of Object.keys(apps).sort()) {
@@ -444,36 +567,18 @@ function readServices(
       if (!datastores.some((d) => d.name === dep))
         r.fail(`${path}`, `needs datastore ${dep}; add ${dep} to services.datastores`);
     }
-    const hostPort = readHostPort(r, `${path}.hostPort`, settings["hostPort"]) ?? entry.hostPort;
-    selected.push({ entry, version, hostPort, liveSlot, idleVersion });
+    const pinned = readHostPort(r, `${path}.hostPort`, settings["hostPort"]);
+    selected.push({
+      entry,
+      version,
+      hostPort: pinned ?? entry.hostPort,
+      hostPortWritten: pinned !== undefined,
+      liveSlot,
+      idleVersion,
+    });
   }
-  checkHostPorts(r, selected, datastores, reservedPorts);
   if (r.issues.length > issuesBefore) return undefined;
-  const ports = allocateHostPorts(
-    selected.map((s) => ({ name: s.entry.name, hostPort: s.hostPort })),
-    APP_HOST_PORT_RANGE,
-    new Set([...datastores.map((d) => d.port), ...reservedPorts.keys()]),
-  );
-  return {
-    datastores,
-    apps: selected.map((s) => ({
-      ...s.entry,
-      version: s.version,
-      hostPort: ports.get(s.entry.name)!,
-      slotPorts: slotPorts(ports.get(s.entry.name)!),
-      liveSlot: s.liveSlot,
-      idleVersion: s.idleVersion,
-    })),
-  };
-}
-
-/** Every host port an application holds: its public port and its two release slots' ports. */
-function appPortHolders(apps: readonly StackApp[]): [number, string][] {
-  return apps.flatMap((a): [number, string][] => [
-    [a.hostPort, a.name],
-    [a.slotPorts.blue, `${a.name}'s blue release slot`],
-    [a.slotPorts.green, `${a.name}'s green release slot`],
-  ]);
+  return { datastores, apps: selected };
 }
 
 function readImageTag(r: Reader, path: string, value: unknown): string | undefined {
@@ -509,35 +614,14 @@ function readHostPort(r: Reader, path: string, value: unknown): number | undefin
   return value;
 }
 
-/** Host ports are shared by every service on a host: no two apps, and no app and a dev-minimal datastore. */
-function checkHostPorts(
-  r: Reader,
-  apps: readonly { entry: AppEntry; hostPort: number | undefined }[],
-  datastores: readonly DatastoreEntry[],
-  reservedPorts: ReadonlyMap<number, string>,
-): void {
-  const owner = new Map<number, string>([
-    ...reservedPorts,
-    ...datastores.map((d): [number, string] => [d.port, `the dev-minimal ${d.name}`]),
-  ]);
-  for (const app of apps) {
-    if (app.hostPort === undefined) continue;
-    const holder = owner.get(app.hostPort);
-    if (holder !== undefined) {
-      r.fail(
-        `services.apps.${app.entry.name}.hostPort`,
-        `${app.hostPort} is already used by ${holder}; pick a free port in ${PORT_RANGE_TEXT}`,
-      );
-    } else {
-      owner.set(app.hostPort, app.entry.name);
-    }
-  }
-}
-
+/**
+ * `datastores` is undefined when the service selection is invalid: then nothing that depends on
+ * it (node addresses, data refresh) is judged, so its problems are reported once, under services.
+ */
 function readCiHosts(
   r: Reader,
   value: unknown,
-  datastores: readonly DatastoreEntry[],
+  datastores: readonly DatastoreEntry[] | undefined,
 ): CiHostConfig[] {
   if (value === undefined) {
     r.fail(
@@ -553,8 +637,10 @@ function readCiHosts(
       "ciHosts",
       "has no hosts; add one, such as ci-1: {dockerHost: unix:///var/run/docker.sock}",
     );
-  const nodes = datastores.flatMap((d) => datastoreNodes(d));
+  const nodes = (datastores ?? []).flatMap((d) => datastoreNodes(d));
   const result: CiHostConfig[] = [];
+  /** Engine identity -> the host that uses it: container and network names are per stack. */
+  const engines = new Map<string, string>();
   for (const name of Object.keys(hosts).sort()) {
     const path = `ciHosts.${name}`;
     const issuesBefore = r.issues.length;
@@ -586,6 +672,16 @@ function readCiHosts(
         `${path}.dockerHost`,
         `${show(url)} is not a Docker host URL; use unix:///var/run/docker.sock or ssh://user@host[:port]`,
       );
+    if (dockerHost) {
+      const engine = engineIdentity(dockerHost);
+      const sharer = engines.get(engine);
+      if (sharer !== undefined)
+        r.fail(
+          `${path}.dockerHost`,
+          `${show(url)} is the engine of ciHosts.${sharer} too; two CI hosts of one stack on one engine would share every container and network name, so give each its own engine (or keep one host block)`,
+        );
+      else engines.set(engine, name);
+    }
     const subnetText =
       host["backendSubnet"] === undefined
         ? DEFAULT_BACKEND_SUBNET
@@ -595,6 +691,11 @@ function readCiHosts(
       r.fail(
         `${path}.backendSubnet`,
         `${show(subnetText)} is not a CIDR network address; use one such as ${DEFAULT_BACKEND_SUBNET}`,
+      );
+    } else if (subnet && unusableRangeOf(subnet) !== undefined) {
+      r.fail(
+        `${path}.backendSubnet`,
+        `${show(subnetText)} overlaps ${unusableRangeOf(subnet)}, which no container network can use; use a private range such as ${DEFAULT_BACKEND_SUBNET}`,
       );
     } else if (subnet && cidrsOverlap(subnet, DOCKER_DEFAULT_BRIDGE)) {
       r.fail(
@@ -620,6 +721,7 @@ function readCiHosts(
     for (const node of Object.keys(rawPins).sort()) {
       const pinPath = `${path}.nodeIps.${node}`;
       const ip = rawPins[node];
+      if (datastores === undefined) continue;
       if (!nodes.some((n) => n.name === node)) {
         r.fail(
           pinPath,
@@ -656,10 +758,21 @@ function readCiHosts(
       host["dnsUpstream"] === undefined
         ? undefined
         : r.string(`${path}.dnsUpstream`, host["dnsUpstream"]);
-    if (dnsUpstream !== undefined && parseIpv4(dnsUpstream) === undefined) {
+    const upstream = dnsUpstream === undefined ? undefined : parseIpv4(dnsUpstream);
+    if (dnsUpstream !== undefined && upstream === undefined) {
       r.fail(
         `${path}.dnsUpstream`,
         `${show(dnsUpstream)} is not an IPv4 address; use the address of a DNS server, such as 10.0.0.2`,
+      );
+    } else if (upstream !== undefined && !isForwardableUpstream(upstream)) {
+      r.fail(
+        `${path}.dnsUpstream`,
+        `${dnsUpstream} is not a DNS server the resolver container can forward to (inside the container it is the container itself: a forwarding loop); use the address of a DNS server on the network, such as 10.0.0.2`,
+      );
+    } else if (upstream !== undefined && subnet && cidrContains(subnet, upstream)) {
+      r.fail(
+        `${path}.dnsUpstream`,
+        `${dnsUpstream} is inside ${path}.backendSubnet ${formatCidr(subnet)}, where the resolver and the datastore nodes live; use the address of a DNS server outside it, such as 10.0.0.2`,
       );
     }
     const hostPrep = readHostPrep(r, `${path}.hostPrep`, host["hostPrep"]);
@@ -695,6 +808,20 @@ function readCiHosts(
   return result;
 }
 
+/** What makes two Docker host URLs the same engine: the socket, or the SSH host and port (any user). */
+function engineIdentity(host: DockerHost): string {
+  return host.scheme === "unix"
+    ? `unix:${host.socketPath}`
+    : `ssh:${host.host.toLowerCase()}:${host.port}`;
+}
+
+/** Loopback, "this network", multicast and broadcast addresses reach no DNS server from a container. */
+function isForwardableUpstream(address: number): boolean {
+  return !["0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"].some((block) =>
+    cidrContains(parseCidr(block)!, address),
+  );
+}
+
 /**
  * A host's platform subnet, from which the platform's own networks get explicit subnets; it may
  * overlap neither the backend subnet nor Docker's default bridge.
@@ -711,6 +838,12 @@ function readPlatformSubnet(
   const subnet = parseCidr(text);
   const example = `use one such as ${DEFAULT_PLATFORM_SUBNET}`;
   if (!subnet) return r.fail(path, `${show(text)} is not a CIDR network address; ${example}`);
+  const unusable = unusableRangeOf(subnet);
+  if (unusable !== undefined)
+    return r.fail(
+      path,
+      `${show(text)} overlaps ${unusable}, which no container network can use; ${example}`,
+    );
   if (subnet.prefix > MAX_PLATFORM_PREFIX)
     return r.fail(
       path,
@@ -745,8 +878,7 @@ export const REGISTRY_DEFAULTS = {
 function readRegistry(
   r: Reader,
   value: unknown,
-  ciHosts: readonly CiHostConfig[],
-  selection: Selection | undefined,
+  hostNames: readonly string[],
 ): RegistryConfig | undefined {
   const reg = r.object("registry", value, [
     "host",
@@ -763,13 +895,13 @@ function readRegistry(
     reg["host"] === undefined
       ? r.fail(
           "registry.host",
-          `is required; name the CI host that runs it, one of ${ciHosts.map((h) => h.name).join(", ")}`,
+          `is required; name the CI host that runs it, one of ${hostNames.join(", ")}`,
         )
       : r.string("registry.host", reg["host"]);
-  if (host !== undefined && ciHosts.length > 0 && !ciHosts.some((h) => h.name === host)) {
+  if (host !== undefined && hostNames.length > 0 && !hostNames.includes(host)) {
     r.fail(
       "registry.host",
-      `${show(host)} is not a CI host of this stack; use one of ${ciHosts.map((h) => h.name).join(", ")}`,
+      `${show(host)} is not a CI host of this stack; use one of ${hostNames.join(", ")}`,
     );
   }
   const hostName =
@@ -785,18 +917,6 @@ function readRegistry(
       `${show(hostName)} is not a lower-case DNS name; use one such as registry.example.com`,
     );
   const port = positiveInteger(r, "registry.port", reg["port"], REGISTRY_DEFAULTS.port, 65535);
-  const taken = new Map<number, string>([
-    ...(selection?.datastores ?? []).map((d): [number, string] => [
-      d.port,
-      `the dev-minimal ${d.name}`,
-    ]),
-    ...appPortHolders(selection?.apps ?? []),
-  ]);
-  if (taken.has(port))
-    r.fail(
-      "registry.port",
-      `${port} is already used by ${taken.get(port)}; pick a free port, such as ${REGISTRY_DEFAULTS.port}`,
-    );
   const listenAddress =
     reg["listenAddress"] === undefined
       ? REGISTRY_DEFAULTS.listenAddress
@@ -928,8 +1048,12 @@ function readJenkins(r: Reader, value: unknown): JenkinsConfig {
     version,
     port: positiveInteger(r, "jenkins.port", j["port"], JENKINS_DEFAULTS.port, 65535),
     listenAddress,
-    home: absolutePath(r, "jenkins.home", j["home"], JENKINS_DEFAULTS.home),
-    systemdDir: absolutePath(r, "jenkins.systemdDir", j["systemdDir"], JENKINS_DEFAULTS.systemdDir),
+    home: hostPath(r, "jenkins.home", j["home"], JENKINS_DEFAULTS.home, {
+      role: "data-directory",
+    }),
+    systemdDir: hostPath(r, "jenkins.systemdDir", j["systemdDir"], JENKINS_DEFAULTS.systemdDir, {
+      role: "directory",
+    }),
     executors: positiveInteger(
       r,
       "jenkins.executors",
@@ -938,11 +1062,12 @@ function readJenkins(r: Reader, value: unknown): JenkinsConfig {
       64,
     ),
     aptSource: text("aptSource"),
-    aptSourcesDir: absolutePath(
+    aptSourcesDir: hostPath(
       r,
       "jenkins.aptSourcesDir",
       j["aptSourcesDir"],
       JENKINS_DEFAULTS.aptSourcesDir,
+      { role: "directory" },
     ),
     restartCommand: text("restartCommand") ?? JENKINS_DEFAULTS.restartCommand,
     registryUser,
@@ -962,13 +1087,16 @@ function readHostPrep(r: Reader, path: string, value: unknown): HostPrepConfig {
   if (!prep) return DEFAULT_HOST_PREP;
   return {
     enabled: r.boolean(`${path}.enabled`, prep["enabled"], DEFAULT_HOST_PREP.enabled),
-    daemonJsonPath: absolutePath(
+    daemonJsonPath: hostPath(
       r,
       `${path}.daemonJsonPath`,
       prep["daemonJsonPath"],
       DEFAULT_HOST_PREP.daemonJsonPath,
+      { role: "file", name: "daemon.json" },
     ),
-    certsDir: absolutePath(r, `${path}.certsDir`, prep["certsDir"], DEFAULT_HOST_PREP.certsDir),
+    certsDir: hostPath(r, `${path}.certsDir`, prep["certsDir"], DEFAULT_HOST_PREP.certsDir, {
+      role: "directory",
+    }),
     reloadCommand:
       prep["reloadCommand"] === undefined
         ? DEFAULT_HOST_PREP.reloadCommand
@@ -981,7 +1109,7 @@ function readDataRefresh(
   r: Reader,
   path: string,
   value: unknown,
-  datastores: readonly DatastoreEntry[],
+  datastores: readonly DatastoreEntry[] | undefined,
 ): DataRefreshConfig[] {
   if (value === undefined) return [];
   const refresh = r.map(path, value);
@@ -989,10 +1117,12 @@ function readDataRefresh(
   const result: DataRefreshConfig[] = [];
   for (const datastore of Object.keys(refresh).sort()) {
     const itemPath = `${path}.${datastore}`;
-    if (!datastores.some((d) => d.name === datastore)) {
+    if (datastores !== undefined && !datastores.some((d) => d.name === datastore)) {
       r.fail(
         itemPath,
-        `${show(datastore)} is not a datastore this stack runs; use one of ${datastores.map((d) => d.name).join(", ")}`,
+        datastores.length === 0
+          ? `${show(datastore)} is not a datastore this stack runs (services.datastores lists none); add it there or remove this entry`
+          : `${show(datastore)} is not a datastore this stack runs; use one of ${datastores.map((d) => d.name).join(", ")}`,
       );
       continue;
     }
