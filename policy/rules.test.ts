@@ -204,6 +204,9 @@ describe.each<{
       ingress("web-lb-443", { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }),
       ingress("web-lb", { cidrIpv6: "::/0", fromPort: 80, toPort: 80 }),
       ingress("hosts-ssh", { cidrIpv4: "10.255.0.0/24", fromPort: 22, toPort: 22 }),
+      // Private space of any width, and an office's public /16, are not the world.
+      ingress("hosts-ssh", { cidrIpv4: "10.0.0.0/8", fromPort: 22, toPort: 22 }),
+      ingress("hosts-ssh", { cidrIpv4: "198.51.0.0/16", fromPort: 22, toPort: 22 }),
       res(T.securityGroup, "web-lb", {
         ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
       }),
@@ -220,6 +223,24 @@ describe.each<{
         ingress("hosts-ssh", { cidrIpv4: "0.0.0.0/0", fromPort: 22, toPort: 22 }),
         [
           'the rule allows 0.0.0.0/0 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        ingress("hosts-ssh", { cidrIpv4: "0.0.0.0/1", fromPort: 22, toPort: 22 }),
+        [
+          'the rule allows 0.0.0.0/1 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        ingress("hosts-ssh", { cidrIpv4: "1.0.0.0/8", fromPort: 22, toPort: 22 }),
+        [
+          'the rule allows 1.0.0.0/8 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+        ],
+      ],
+      [
+        ingress("hosts-ssh", { cidrIpv6: "2000::/3", fromPort: 22, toPort: 22 }),
+        [
+          'the rule allows 2000::/3 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
         ],
       ],
       [

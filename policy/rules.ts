@@ -5,6 +5,8 @@
  * as a Pulumi policy pack during `pulumi preview --policy-pack policy`.
  */
 
+import { isWorldOpen, parseCidr } from "../components/config/ipv4";
+
 /** A resource as the offline plan (and, for the rules it can run, the policy pack) sees it. */
 export interface PolicyResource {
   readonly type: string;
@@ -217,7 +219,17 @@ const imdsv2Encrypted: PolicyRule = {
   },
 };
 
-const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+/**
+ * Whether an ingress source is open to the world: any IPv4 range covering more internet addresses
+ * than an admin range may (a /16; `0.0.0.0/1` and `1.0.0.0/8` count, not only `0.0.0.0/0`), or an
+ * IPv6 range wider than a /16 (all of global unicast is one /3).
+ */
+function isWorldSource(source: string): boolean {
+  const v4 = parseCidr(source);
+  if (v4) return isWorldOpen(v4);
+  const v6 = /^[0-9a-fA-F:]+\/(\d{1,3})$/.exec(source);
+  return v6 !== null && Number(v6[1]) < 16;
+}
 /** Ports a load balancer's listeners may open to the world. */
 export const LISTENER_PORTS: readonly number[] = [80, 443];
 /**
@@ -275,19 +287,19 @@ function ingressesOf(r: PolicyResource): Ingress[] {
 }
 
 /**
- * (f) No ingress from anywhere (0.0.0.0/0 or ::/0), except a load balancer's listener: on a
+ * (f) No ingress from anywhere (see isWorldSource), except a load balancer's listener: on a
  * security group named `*-lb` (inline ingress) or a rule resource named `*-lb` / `*-lb-*` (rule
  * resources, named after their group), TCP, one port, 80 or 443.
  */
 const noWorldIngress: PolicyRule = {
   name: "no-world-ingress-except-lb",
   description:
-    "No security-group ingress from 0.0.0.0/0 or ::/0, except TCP 80/443 on a load balancer's group (named *-lb; its rule resources *-lb-*).",
+    "No security-group ingress from the world (0.0.0.0/0, ::/0, or any range covering more than a /16 of internet addresses), except TCP 80/443 on a load balancer's group (named *-lb; its rule resources *-lb-*).",
   types: [T.securityGroup, T.securityGroupRule, T.ingressRule],
   check: (r) => {
     const lbOwned = (r.type === T.securityGroup ? LB_GROUP : LB_RULE).test(r.name);
     return ingressesOf(r).flatMap((ing) => {
-      const world = ing.sources.filter((s) => WORLD.has(s));
+      const world = ing.sources.filter(isWorldSource);
       if (world.length === 0) return [];
       const tcp = ing.protocol === "tcp" || ing.protocol === "6" || ing.protocol === 6;
       const listener =

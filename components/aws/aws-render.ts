@@ -1,4 +1,5 @@
 /** Production's pure parts: the VPC's address plan, names, release slots, rendered files. */
+import { VPC_SUBNET_PREFIX_BITS } from "../catalog/allocation";
 import { formatCidr, parseCidr } from "../config/ipv4";
 import { SLOTS, type Slot } from "../release/slots";
 
@@ -19,7 +20,7 @@ export function planZoneSubnets(vpcCidr: string, zones: readonly string[]): Zone
   if (!vpc) throw new Error(`vpcCidr ${vpcCidr} is not a CIDR network address`);
   if (zones.length > 8)
     throw new Error(`at most 8 zones fit the address plan, got ${zones.length}`);
-  const prefix = vpc.prefix + 4;
+  const prefix = vpc.prefix + VPC_SUBNET_PREFIX_BITS;
   const blockSize = 2 ** (32 - prefix);
   const block = (i: number): string => formatCidr({ network: vpc.network + i * blockSize, prefix });
   return zones.map((zone, i) => ({ zone, publicCidr: block(i), privateCidr: block(8 + i) }));

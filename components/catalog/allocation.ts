@@ -188,3 +188,6 @@ export function allocateNodeIps(
   const slots = allocateSlots(nodes, nodeAddressCount(subnet), pinnedSlots, awkwardSlots(subnet));
   return new Map([...slots].map(([node, slot]) => [node, formatIpv4(first + slot)]));
 }
+
+/** The VPC is cut into 2^4 = sixteen equal subnets (public and private, per zone). */
+export const VPC_SUBNET_PREFIX_BITS = 4;

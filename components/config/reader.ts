@@ -1,4 +1,5 @@
 /** Reads untyped config values, recording every issue instead of stopping at the first. */
+import { X509Certificate } from "node:crypto";
 import { pathProblem, type PathRole } from "./paths";
 import type { ConfigIssue } from "./types";
 
@@ -121,5 +122,16 @@ export function hostPath(
   return text;
 }
 
-export const PEM_CERT =
-  /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/;
+const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/;
+
+/** One PEM certificate that parses as X.509: what nginx, Docker and EC2's cloud-init will load. */
+export function isPemCertificate(text: string): boolean {
+  const pem = `${text.trim()}\n`;
+  if (!PEM_CERT.test(pem)) return false;
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,8 +1,19 @@
 /** Validation of the `aws` block of a production stack. */
+import { VPC_SUBNET_PREFIX_BITS } from "../catalog/allocation";
 import { datastoreNodes } from "../catalog/nodes";
-import { cidrContains, formatCidr, parseCidr, parseIpv4 } from "./ipv4";
+import {
+  cidrContains,
+  formatCidr,
+  isWorldOpen,
+  MAX_ADMIN_PUBLIC_ADDRESSES,
+  parseCidr,
+  parseIpv4,
+  publicAddressCount,
+  type Cidr,
+} from "./ipv4";
+import { isRegistryUser } from "../registry/htpasswd";
 import { isDnsLabel, isDomainName, DNS_LABEL_RULE } from "./names";
-import { PEM_CERT, positiveInteger, Reader, show } from "./reader";
+import { isPemCertificate, positiveInteger, Reader, show } from "./reader";
 import type { AwsConfig, HostClassConfig } from "./types";
 import type { Selection } from "./validate";
 
@@ -26,7 +37,16 @@ const AWS_SETTINGS = [
 ];
 
 const AMI = /^ami-[0-9a-f]{8,17}$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** `<family><generation><attributes>.<size>`, such as t3.large, c7gn.16xlarge, m7i.metal-24xl. */
+const INSTANCE_TYPE =
+  /^[a-z]+\d[a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|\d+xlarge|metal(-\d+xl)?)$/;
+/** Debian's official AMIs have an 8 GiB root snapshot; EC2 refuses a smaller root volume. */
+export const MIN_ROOT_VOLUME_GB = 8;
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
 const CERT_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
 const REGISTRY_ADDRESS = /^([a-z0-9.-]+):(\d{1,5})$/;
 const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -73,7 +93,7 @@ export function readAws(
       );
     }
     for (const zone of zones) {
-      if (region !== undefined && !new RegExp(`^${region}[a-z]$`).test(zone)) {
+      if (region !== undefined && !isZoneOf(zone, region)) {
         r.fail(
           "aws.availabilityZones",
           `${show(zone)} is not a zone of region ${region}; use one such as ${region}a`,
@@ -102,6 +122,15 @@ export function readAws(
       : (r.stringList("aws.ingressCidrs", aws["ingressCidrs"]) ?? []).map((c, i) =>
           cidr(r, `aws.ingressCidrs[${i}]`, c),
         );
+  ingressCidrs.forEach((range, i) => {
+    const first = ingressCidrs.indexOf(range);
+    // AWS refuses a security group whose rules repeat a range.
+    if (range !== undefined && first < i)
+      r.fail(
+        `aws.ingressCidrs[${i}]`,
+        `${range} is already listed as aws.ingressCidrs[${first}]; list each range once`,
+      );
+  });
   const adminCidr =
     aws["adminCidr"] === undefined
       ? r.fail(
@@ -109,8 +138,12 @@ export function readAws(
           "is required; set the range SSH may come from (VPN or bastion), such as 10.255.0.0/24",
         )
       : cidr(r, "aws.adminCidr", aws["adminCidr"]);
-  if (adminCidr === "0.0.0.0/0")
-    r.fail("aws.adminCidr", "0.0.0.0/0 opens SSH to the internet; set the VPN or bastion range");
+  const admin = adminCidr === undefined ? undefined : parseCidr(adminCidr);
+  if (admin && isWorldOpen(admin))
+    r.fail(
+      "aws.adminCidr",
+      `${adminCidr} covers ${publicAddressCount(admin).toLocaleString("en-US")} internet addresses, which opens SSH to the internet in all but name; set the VPN or bastion range (at most ${MAX_ADMIN_PUBLIC_ADDRESSES.toLocaleString("en-US")} internet addresses, a /16)`,
+    );
 
   const sshUser = aws["sshUser"] === undefined ? "admin" : r.string("aws.sshUser", aws["sshUser"]);
   if (sshUser !== undefined && !SSH_USER.test(sshUser))
@@ -135,9 +168,15 @@ export function readAws(
           "is required; set the private registry's <host>:<port>, such as registry.example.com:5443",
         )
       : r.string("aws.registry", aws["registry"]);
+  const address = registry === undefined ? undefined : REGISTRY_ADDRESS.exec(registry);
   if (
     registry !== undefined &&
-    !(REGISTRY_ADDRESS.test(registry) && isDomainName(REGISTRY_ADDRESS.exec(registry)![1]!))
+    !(
+      address &&
+      isDomainName(address[1]!) &&
+      Number(address[2]) >= 1 &&
+      Number(address[2]) <= 65535
+    )
   ) {
     r.fail(
       "aws.registry",
@@ -151,7 +190,7 @@ export function readAws(
           "is required; paste the registry's CA certificate (the staging stack's registry.caCert output)",
         )
       : r.string("aws.registryCaCert", aws["registryCaCert"]);
-  if (caText !== undefined && !PEM_CERT.test(`${caText.trim()}\n`))
+  if (caText !== undefined && !isPemCertificate(caText))
     r.fail(
       "aws.registryCaCert",
       "is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",
@@ -160,16 +199,15 @@ export function readAws(
     aws["registryUser"] === undefined
       ? "deploy"
       : r.string("aws.registryUser", aws["registryUser"]);
+  if (registryUser !== undefined && !isRegistryUser(registryUser))
+    r.fail(
+      "aws.registryUser",
+      `${show(registryUser)} is not a registry user name; use lower-case letters, digits, '.', '_' and '-', such as deploy`,
+    );
 
   const hostClasses = readHostClasses(r, aws["hostClasses"], selection);
   const nodeIps = readNodeIps(r, aws["nodeIps"], selection, vpc && formatCidr(vpc));
-  const flowLogRetentionDays = positiveInteger(
-    r,
-    "aws.flowLogRetentionDays",
-    aws["flowLogRetentionDays"],
-    90,
-    3653,
-  );
+  const flowLogRetentionDays = readRetention(r, aws["flowLogRetentionDays"]);
 
   if (
     r.issues.length > before ||
@@ -250,6 +288,11 @@ function readHostClasses(
       r.fail(`${path}.ami`, `${show(ami)} is not an AMI id, such as ami-0123456789abcdef0`);
     const countPerZone = positiveInteger(r, `${path}.countPerZone`, c["countPerZone"], 1, 50);
     const rootVolumeGb = positiveInteger(r, `${path}.rootVolumeGb`, c["rootVolumeGb"], 40, 16_384);
+    if (rootVolumeGb < MIN_ROOT_VOLUME_GB)
+      r.fail(
+        `${path}.rootVolumeGb`,
+        `${rootVolumeGb} GiB is smaller than the AMI's ${MIN_ROOT_VOLUME_GB} GiB root snapshot, which EC2 refuses; use ${MIN_ROOT_VOLUME_GB} or more (images need room: 40 is the default)`,
+      );
     const services =
       c["services"] === undefined
         ? r.fail(`${path}.services`, "is required; list the apps these hosts run")
@@ -310,6 +353,11 @@ function readNodeIps(
       r.fail(path, `${show(ip)} is not an IPv4 address`);
     else if (vpc && !cidrContains(vpc, address))
       r.fail(path, `${ip} is outside the VPC ${vpcCidr}; datastore nodes are reached inside it`);
+    else if (vpc && isSubnetReserved(vpc, address))
+      r.fail(
+        path,
+        `${ip} is one of the five addresses AWS reserves in its subnet (the first four and the last); pick another address of the subnet`,
+      );
     else if (used.has(ip))
       r.fail(path, `${ip} is already used by ${used.get(ip)}; give each node its own address`);
     else {
@@ -325,4 +373,37 @@ function readNodeIps(
       );
   }
   return result;
+}
+
+/** `zone` is `<region><letter>`, such as us-east-1a; compared as text, so no region can break it. */
+function isZoneOf(zone: string, region: string): boolean {
+  return zone.length === region.length + 1 && zone.startsWith(region) && /[a-z]$/.test(zone);
+}
+
+function readRetention(r: Reader, value: unknown): number {
+  if (value === undefined) return 90;
+  if (typeof value !== "number" || !LOG_RETENTION_DAYS.includes(value)) {
+    const near =
+      typeof value === "number"
+        ? LOG_RETENTION_DAYS.reduce((best, d) =>
+            Math.abs(d - value) < Math.abs(best - value) ? d : best,
+          )
+        : 90;
+    r.fail(
+      "aws.flowLogRetentionDays",
+      `${show(value)} is not a retention CloudWatch Logs accepts; use one of ${LOG_RETENTION_DAYS.join(", ")} (such as ${near})`,
+    );
+    return 90;
+  }
+  return value;
+}
+
+/**
+ * Whether AWS reserves `address` in the subnet that holds it: the VPC is cut into sixteen equal
+ * subnets (see planZoneSubnets), and each reserves its first four addresses and its last.
+ */
+function isSubnetReserved(vpc: Cidr, address: number): boolean {
+  const size = 2 ** (32 - (vpc.prefix + VPC_SUBNET_PREFIX_BITS));
+  const offset = (address - vpc.network) % size;
+  return offset < 4 || offset === size - 1;
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { SERVICE_CATALOG, type CatalogEntry } from "../catalog/catalog";
 import { formatConfigIssues } from "./format";
 import {
@@ -7,6 +10,13 @@ import {
   validateStackConfig,
   type RawStackConfig,
 } from "./validate";
+
+/** A real certificate: the staging stack's registry certificate. */
+const CERT = (
+  parse(readFileSync(join(__dirname, "../../Pulumi.staging.yaml"), "utf8")) as {
+    config: Record<string, { tlsCert: string }>;
+  }
+).config["ci-platform:registry"]!.tlsCert;
 
 function ciHostValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -314,7 +324,6 @@ describe("validateStackConfig", () => {
   });
 
   describe("registry", () => {
-    const CERT = "-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIU\n-----END CERTIFICATE-----\n";
     const secrets = {
       registryHtpasswd: "h",
       registryTlsKey: "k",
@@ -387,7 +396,6 @@ describe("validateStackConfig", () => {
   });
 
   describe("aws", () => {
-    const CERT = "-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIU\n-----END CERTIFICATE-----\n";
     const awsValues = (
       aws: Record<string, unknown> = {},
       apps: Record<string, unknown> = { billing: { version: "2.0.1" } },
@@ -449,7 +457,7 @@ describe("validateStackConfig", () => {
         { billing: { version: "2.0.1" }, payments: { version: "1.0.0" } },
       );
       expect(awsMessages(values)).toEqual([
-        "aws.adminCidr: 0.0.0.0/0 opens SSH to the internet; set the VPN or bastion range",
+        "aws.adminCidr: 0.0.0.0/0 covers 3,702,390,784 internet addresses, which opens SSH to the internet in all but name; set the VPN or bastion range (at most 65,536 internet addresses, a /16)",
         'aws.hostClasses.app.ami: "ubuntu" is not an AMI id, such as ami-0123456789abcdef0',
         "aws.hostClasses: app payments runs on no host class; add it to one class's services",
         "aws.nodeIps.postgres-cluster-a-node-1: 192.168.1.1 is outside the VPC 10.0.0.0/16; datastore nodes are reached inside it",

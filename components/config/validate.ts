@@ -31,7 +31,7 @@ import {
 } from "./ipv4";
 import { DNS_LABEL_RULE, isDnsLabel, isDomainName, isStackName, STACK_NAME_RULE } from "./names";
 import { describeClash, findPortClashes, type PortClaim } from "./port-claims";
-import { hostPath, PEM_CERT, positiveInteger, Reader, show } from "./reader";
+import { hostPath, isPemCertificate, positiveInteger, Reader, show } from "./reader";
 import { readAws } from "./validate-aws";
 import { JENKINS_LTS_VERSION } from "../jenkins/plugins";
 import { isRegistryUser } from "../registry/htpasswd";
@@ -962,7 +962,7 @@ function readRegistry(
         ? r.fail(path, "is required; paste the PEM certificate (see the README for making one)")
         : undefined;
     const text = r.string(path, reg[key]);
-    if (text !== undefined && !PEM_CERT.test(text.trim() + "\n"))
+    if (text !== undefined && !isPemCertificate(text))
       return r.fail(
         path,
         "is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",

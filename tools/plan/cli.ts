@@ -3,6 +3,9 @@
  * computed offline from its real `Pulumi.<stack>.yaml` under Pulumi mocks, without CLI or cloud.
  */
 import { resolve } from "node:path";
+import { formatConfigIssues } from "../../components/config/format";
+import { isStackName, STACK_NAME_RULE } from "../../components/config/names";
+import type { ConfigIssue } from "../../components/config/types";
 import { evaluateProgram } from "./evaluate";
 import { renderPlanJson, renderPlanText } from "./render";
 import { readStackFile } from "./stack-file";
@@ -30,6 +33,11 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
+  // The name becomes a file name and the first part of every container name.
+  if (!isStackName(stack))
+    throw new Error(
+      `stack name ${JSON.stringify(stack.slice(0, 100))} is not one Pulumi accepts; ${STACK_NAME_RULE}`,
+    );
   return { stack, json, file };
 }
 
@@ -37,9 +45,11 @@ async function main(): Promise<void> {
   const root = resolve(__dirname, "..", "..");
   const args = parsePlanArgs(process.argv.slice(2));
   const stackConfig = readStackFile(root, args.stack, args.file && resolve(args.file));
+  const fileName = args.file ?? `Pulumi.${args.stack}.yaml`;
+  planned = { project: stackConfig.project, stack: args.stack, file: fileName };
   for (const name of stackConfig.placeholderSecrets) {
     process.stderr.write(
-      `note: secret ${name} is not set in Pulumi.${args.stack}.yaml; the plan stands in for it. ` +
+      `note: secret ${name} is not set in ${fileName}; the plan stands in for it. ` +
         `Set it before pulumi up: pulumi config set --secret ${name} <value>\n`,
     );
   }
@@ -47,12 +57,27 @@ async function main(): Promise<void> {
   process.stdout.write(args.json ? renderPlanJson(evaluation) : renderPlanText(evaluation));
 }
 
+/** The stack file being planned, once read: a config error names it, as `--file` may replace it. */
+let planned: { project: string; stack: string; file: string } | undefined;
+
+function messageOf(err: unknown): string {
+  const issues = (err as { issues?: unknown } | undefined)?.issues;
+  if (planned !== undefined && Array.isArray(issues))
+    return formatConfigIssues(
+      planned.project,
+      planned.stack,
+      issues as ConfigIssue[],
+      planned.file,
+    );
+  return err instanceof Error ? err.message : String(err);
+}
+
 let failed = false;
 /** The SDK rejects more than one promise for one program error: report the first, once. */
 function fail(err: unknown): void {
   if (failed) return;
   failed = true;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   process.stderr.write(`plan failed: ${message}\n`);
   process.exit(1);
 }
