@@ -4,18 +4,27 @@ import { join } from "node:path";
 import { formatConfigIssues } from "../components/config/format";
 import type { PlatformConfig } from "../components/config/types";
 import { rawValuesFromEngine } from "../components/config/raw-values";
-import { SECRET_SETTINGS, validateStackConfig } from "../components/config/validate";
-import { readStackFile } from "./plan/stack-file";
+import {
+  SECRET_SETTINGS,
+  validateStackConfig,
+  type ValidationResult,
+} from "../components/config/validate";
+import { readStackFile, type StackFileConfig } from "./plan/stack-file";
 
-export function validatedStackConfig(root: string, stack: string): PlatformConfig {
-  const file = readStackFile(root, stack);
+/** Validates a stack file's engine config exactly as the program reads it from the engine. */
+export function validateStackFile(file: StackFileConfig, stack: string): ValidationResult {
   const raw = rawValuesFromEngine(
     file.project,
     file.config,
     (key) => file.secretKeys.includes(key),
     Object.keys(SECRET_SETTINGS),
   );
-  const result = validateStackConfig({ project: file.project, stack, ...raw });
+  return validateStackConfig({ project: file.project, stack, ...raw });
+}
+
+export function validatedStackConfig(root: string, stack: string): PlatformConfig {
+  const file = readStackFile(root, stack);
+  const result = validateStackFile(file, stack);
   if (!result.ok) throw new Error(formatConfigIssues(file.project, stack, result.issues));
   return result.config;
 }

@@ -76,9 +76,9 @@ export type PathRole =
 
 /** Why `path` cannot be used for `role`, as a clause for a message, or undefined when it can. */
 export function pathProblem(path: string, role: PathRole): string | undefined {
+  if (SYSTEM_DIRECTORIES.includes(path)) return "is a system directory";
   if (!PLAIN_PATH.test(path))
     return "is not a plain absolute path (letters, digits and . _ + - between single slashes; no spaces, quotes, %, .. or trailing slash)";
-  if (SYSTEM_DIRECTORIES.includes(path)) return "is a system directory";
   if (role.role === "data-directory") {
     const tree = SYSTEM_TREES.find((t) => path.startsWith(`${t}/`));
     if (tree !== undefined) return `is inside ${tree}, which the system owns`;

@@ -7,7 +7,10 @@ import type { ConfigIssue } from "./types";
 export class Reader {
   readonly issues: ConfigIssue[] = [];
 
-  /** `refused`: paths already reported, so nothing at or under them is reported again. */
+  /**
+   * `refused`: paths already reported. Nothing at, under or above them is reported again: what
+   * holds a refused value is incomplete, so its own problems would only be echoes of that one.
+   */
   constructor(private readonly refused: ReadonlySet<string> = new Set()) {}
 
   fail(path: string, message: string): undefined {
@@ -22,8 +25,7 @@ export class Reader {
 
   private isRefused(path: string): boolean {
     for (const refused of this.refused) {
-      if (path === refused || path.startsWith(`${refused}.`) || path.startsWith(`${refused}[`))
-        return true;
+      if (isWithin(path, refused) || isWithin(refused, path)) return true;
     }
     return false;
   }
@@ -80,6 +82,11 @@ export class Reader {
 export const MAX_SHOWN_LENGTH = 80;
 
 /** A value as a message shows it: JSON, cut to MAX_SHOWN_LENGTH characters with its full length. */
+/** Whether `path` is `outer` or a setting inside it. */
+function isWithin(path: string, outer: string): boolean {
+  return path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`);
+}
+
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value);

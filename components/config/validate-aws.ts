@@ -39,7 +39,7 @@ const AWS_SETTINGS = [
 const AMI = /^ami-[0-9a-f]{8,17}$/;
 /** `<family><generation><attributes>.<size>`, such as t3.large, c7gn.16xlarge, m7i.metal-24xl. */
 const INSTANCE_TYPE =
-  /^[a-z]+\d[a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|\d+xlarge|metal(-\d+xl)?)$/;
+  /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|\d+xlarge|metal(-\d+xl)?)$/;
 /** Debian's official AMIs have an 8 GiB root snapshot; EC2 refuses a smaller root volume. */
 export const MIN_ROOT_VOLUME_GB = 8;
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
