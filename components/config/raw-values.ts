@@ -13,6 +13,8 @@ export const MAX_NESTING = 16;
 export const MAX_KEY_LENGTH = 253;
 /** Keys that name parts of JavaScript objects rather than settings. */
 const OBJECT_MACHINERY = new Set(["__proto__", "constructor", "prototype"]);
+/** Every key the program reads is a setting name, DNS label or node name: nothing else can be right. */
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export interface RawValues {
   /** Settings without the `<project>:` prefix; every map in them has no prototype. */
@@ -36,6 +38,10 @@ export function parseEngineValue(text: string): unknown {
     }
   }
   return text;
+}
+
+function notANameMessage(key: string): string {
+  return `has a key ${quoteKey(key)} that is not a name (letters, digits, '.', '_' and '-'); rename or remove it`;
 }
 
 /** A short, safe rendering of a key for a message. */
@@ -72,6 +78,8 @@ export function plainData(path: string, value: unknown, issues: ConfigIssue[], d
         path,
         message: `${path}: has a key of ${key.length} characters (${quoteKey(key)}); keys are names of at most ${MAX_KEY_LENGTH} characters`,
       });
+    } else if (!NAME.test(key)) {
+      issues.push({ path, message: `${path}: ${notANameMessage(key)}` });
     } else {
       copy[key] = plainData(
         `${path}.${key}`,
@@ -106,9 +114,13 @@ export function rawValuesFromEngine(
     const secret = isSecret(fullKey);
     if (key.length > MAX_KEY_LENGTH) {
       issues.push({
-        path: quoteKey(key),
-        message: `a setting of ${key.length} characters (${quoteKey(key)}) is not a setting of ${project}; remove it`,
+        path: project,
+        message: `${project}: has a key of ${key.length} characters (${quoteKey(key)}), which is not a setting; remove it`,
       });
+      continue;
+    }
+    if (!NAME.test(key) && !OBJECT_MACHINERY.has(key)) {
+      issues.push({ path: project, message: `${project}: ${notANameMessage(key)}` });
       continue;
     }
     if (secret && !secretSettings.includes(key)) {

@@ -24,18 +24,27 @@ export function readProjectName(root: string): string {
   return project.name;
 }
 
+/** A `secure:` value; with other keys beside it, still one: its ciphertext is never shown. */
+function isSecureValue(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.prototype.hasOwnProperty.call(value, "secure")
+  );
+}
+
 /** Whether a config value holds a `secure:` value anywhere (`pulumi config set --secret --path`). */
 function holdsSecure(value: unknown, depth = 0): boolean {
   if (typeof value !== "object" || value === null || depth > MAX_NESTING) return false;
-  if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value) return true;
+  if (isSecureValue(value)) return true;
   return Object.values(value).some((v) => holdsSecure(v, depth + 1));
 }
 
 /** `value` with every `secure:` value replaced by the placeholder, as the engine would decrypt it. */
 function withPlaceholders(value: unknown, depth = 0): unknown {
   if (typeof value !== "object" || value === null || depth > MAX_NESTING) return value;
-  if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value)
-    return SECRET_PLACEHOLDER;
+  if (isSecureValue(value)) return SECRET_PLACEHOLDER;
   if (Array.isArray(value)) return value.map((v) => withPlaceholders(v, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k, withPlaceholders(v, depth + 1)]),
@@ -100,13 +109,7 @@ export function stackConfigFromYaml(
   const secretKeys: string[] = [];
   for (const [rawKey, value] of Object.entries(block as Record<string, unknown>)) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-    const isSecure =
-      typeof value === "object" &&
-      value !== null &&
-      !Array.isArray(value) &&
-      Object.keys(value).length === 1 &&
-      "secure" in value;
-    if (isSecure) {
+    if (isSecureValue(value)) {
       config[key] = SECRET_PLACEHOLDER;
       secretKeys.push(key);
       continue;
