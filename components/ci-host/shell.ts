@@ -14,6 +14,15 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Like `shellQuote`, but leaves a word bare when no character of it is special to sh (letters,
+ * digits and `@%+:,./_-`: shlex.quote's set less `=`, which could make a first word an assignment): a command holding only such values keeps the
+ * text it had before its values were quoted, so an existing command is not re-run for quoting.
+ */
+export function shellWord(value: string): string {
+  return /^[A-Za-z0-9@%+:,./_-]+$/.test(value) ? value : shellQuote(value);
+}
+
 /** `NAME='value' ...` for `env`, in sorted order; names are the program's own constants. */
 function assignments(env: Readonly<Record<string, string>>): string[] {
   return Object.keys(env)
