@@ -15,6 +15,8 @@ import { containerName } from "../ci-host/ci-host-render";
 import {
   PROXY_CONTAINER_LAYOUT,
   proxyExecCommand,
+  renderInstallServersScript,
+  renderProxyEntrypoint,
   renderLiveSlotConf,
   renderReleaseProxyConf,
   renderSwitchScript,
@@ -146,6 +148,23 @@ describe("the release proxy's commands, with hostile stack and service names", (
     ["spaces", "a b"],
     ["a newline", "x\ntouch pwned"],
   ] as const;
+
+  it("renders scripts that pass shellcheck", () => {
+    for (const script of [
+      renderSwitchScript(PROXY_CONTAINER_LAYOUT, { ...api, liveSlot: "green" }),
+      renderInstallServersScript(PROXY_CONTAINER_LAYOUT),
+      renderProxyEntrypoint(PROXY_CONTAINER_LAYOUT),
+    ]) {
+      // SC2016: the live file's `$live_slot` is nginx's variable, single-quoted on purpose.
+      const r = spawnSync("shellcheck", ["-s", "sh", "-e", "SC2016", "-"], {
+        input: script,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(r.stdout + r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    }
+  });
 
   it("names the container bare when its name needs no quoting, as before", () => {
     expect(proxyExecCommand("testing-release-proxy", "nginx -s reload", true)).toBe(
