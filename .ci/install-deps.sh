@@ -3,7 +3,8 @@
 # nginx, the registry, redir, skopeo, htpasswd, static busybox (test images are built from it),
 # dig, shellcheck, openssl, git (the pipeline tests check out from a local repository),
 # chromium (the health dashboard is checked in a headless browser) and Groovy on Java 17 (the
-# rendered Job DSL seeds and Jenkinsfiles are compiled with groovyc). Run as
+# rendered Job DSL seeds and Jenkinsfiles are compiled with groovyc) and systemd (systemd-analyze
+# verify checks the Jenkins unit's drop-in). Run as
 # root on Debian 12. Idempotent: when every package is already installed it changes nothing and
 # does not touch the network.
 set -euo pipefail
@@ -24,6 +25,7 @@ packages=(
   chromium
   groovy
   openjdk-17-jre-headless
+  systemd
 )
 
 installed() {

@@ -7,6 +7,9 @@ import { hostCommand, RUN_SCRIPT_FROM_STDIN } from "../ci-host/HostCommand";
 import { commandLine } from "../ci-host/shell";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
 import {
+  credentialFileContent,
+  JENKINS_CREDENTIALS,
+  legacySecretsDropIn,
   renderJenkinsInstallScript,
   renderJenkinsSite,
   renderPluginsFile,
@@ -37,7 +40,7 @@ export const NETWORKHOLDER_IMAGE = "ci-platform/networkholder:1";
 
 /**
  * Jenkins on a CI host, installed and configured by two idempotent commands: one that only places
- * the secrets, then one with everything reviewable (packages, plugins, JCasC with one job per
+ * the secrets (root-only files the unit loads as systemd credentials), then one with everything reviewable (packages, plugins, JCasC with one job per
  * service, pipeline scripts), re-run when any of it changes.
  */
 export class JenkinsHost extends pulumi.ComponentResource {
@@ -47,6 +50,10 @@ export class JenkinsHost extends pulumi.ComponentResource {
   constructor(name: string, args: JenkinsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:jenkins:JenkinsHost", name, {}, opts);
     const { jenkins, host } = args;
+    if (args.registry && args.registryPassword === undefined)
+      throw new Error(
+        `JenkinsHost ${name}: registryPassword is required when builds publish to ${args.registry.address}`,
+      );
     const { layout, jobs, casc } = renderJenkinsSite({
       stack: args.stack,
       host,
@@ -82,6 +89,11 @@ export class JenkinsHost extends pulumi.ComponentResource {
       layout,
       port: jenkins.port,
       listenAddress: jenkins.listenAddress,
+      credentials: [
+        JENKINS_CREDENTIALS.adminPassword,
+        ...(args.registry ? [JENKINS_CREDENTIALS.registryPassword] : []),
+      ],
+      obsoleteFiles: [legacySecretsDropIn(layout)],
       files: [
         { path: layout.cascPath, content: casc, mode: "0644" },
         { path: layout.pluginsPath, content: plugins, mode: "0644" },
@@ -97,11 +109,23 @@ export class JenkinsHost extends pulumi.ComponentResource {
       {
         create: pulumi.secret(
           pulumi
-            .all([args.adminPassword, args.registryPassword ?? ""])
+            .all([args.adminPassword, args.registry ? args.registryPassword! : ""])
             .apply(([admin, registry]) =>
               commandLine(
-                { ADMIN_PASSWORD: admin, ...(registry ? { REGISTRY_PASSWORD: registry } : {}) },
-                renderSecretsCommand(layout.dropInDir, jenkins.restartCommand),
+                {
+                  ADMIN_PASSWORD: credentialFileContent(admin),
+                  ...(args.registry ? { REGISTRY_PASSWORD: credentialFileContent(registry) } : {}),
+                },
+                renderSecretsCommand(
+                  layout,
+                  [
+                    { id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" },
+                    ...(args.registry
+                      ? [{ id: JENKINS_CREDENTIALS.registryPassword, env: "REGISTRY_PASSWORD" }]
+                      : []),
+                  ],
+                  jenkins.restartCommand,
+                ),
               ),
             ),
         ),

@@ -3,7 +3,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  cascCredential,
+  credentialFileContent,
+  escapeCasc,
   groovyString,
+  JENKINS_CREDENTIALS,
   jenkinsLayout,
   jobDslScripts,
   PIPELINE_STAGES,
@@ -11,7 +15,10 @@ import {
   renderJenkinsfile,
   renderJenkinsInstallScript,
   renderJenkinsSite,
+  renderJenkinsDropIn,
   renderPluginsFile,
+  systemdEnvironment,
+  unescapeCasc,
 } from "./jenkins-render";
 import { validatedStackConfig } from "../../tools/stack-config";
 
@@ -207,7 +214,12 @@ describe("renderCasc", () => {
       securityRealm: {
         local: {
           allowsSignup: false,
-          users: [{ id: "admin", password: "${CI_PLATFORM_ADMIN_PASSWORD}" }],
+          users: [
+            {
+              id: "admin",
+              password: "${readFile:${CREDENTIALS_DIRECTORY}/ci-platform-admin-password}",
+            },
+          ],
         },
       },
       authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
@@ -243,10 +255,39 @@ describe("renderCasc", () => {
     expect(script).toContain("\n  agent { label \\'docker\\' }\n");
   });
 
-  it("holds registry credentials as a JCasC variable, never a value", () => {
+  it("holds registry credentials as a reference to the unit's credential, never a value", () => {
     const text = JSON.stringify(doc["credentials"]);
-    expect(text).toContain('"password":"${CI_PLATFORM_REGISTRY_PASSWORD}"');
+    expect(text).toContain(
+      '"password":"${readFile:${CREDENTIALS_DIRECTORY}/ci-platform-registry-password}"',
+    );
     expect(text).toContain('"username":"jenkins"');
+  });
+
+  it("escapes every ${ of the values it is given, so JCasC resolves none of them", () => {
+    const text = renderCasc({
+      hostName: "ci-${HOST}",
+      port: 8080,
+      executors: 2,
+      agentRoot: "/srv/${JENKINS_HOME}/agent",
+      registryUser: "${USER}",
+      jobs: [{ name: "api", jenkinsfile: "pipeline { echo '${env.X} ^${Y}' }" }],
+    });
+    // With the two credential references taken out, no unescaped ${ is left.
+    const rest = text
+      .split(cascCredential(JENKINS_CREDENTIALS.adminPassword))
+      .join("")
+      .split(cascCredential(JENKINS_CREDENTIALS.registryPassword))
+      .join("");
+    expect(rest.replace(/\^\$\{/g, "")).not.toContain("${");
+    const parsed = parse(text) as {
+      jenkins: { nodes: { permanent: { remoteFS: string } }[] };
+      unclassified: { location: { url: string } };
+      credentials: unknown;
+    };
+    expect(parsed.unclassified.location.url).toBe("http://ci-^${HOST}:8080/");
+    expect(parsed.jenkins.nodes[0]!.permanent.remoteFS).toBe("/srv/^${JENKINS_HOME}/agent");
+    expect(JSON.stringify(parsed.credentials)).toContain('"username":"^${USER}"');
+    expect(jobDslScripts(text)[0]).toContain("script('pipeline { echo \\'${env.X} ^${Y}\\' }')");
   });
 });
 
@@ -260,6 +301,8 @@ describe("renderJenkinsInstallScript", () => {
     port: 8080,
     listenAddress: "127.0.0.1",
     files: [],
+    credentials: [JENKINS_CREDENTIALS.adminPassword],
+    obsoleteFiles: [],
     restartCommand: "true",
   };
 
@@ -289,8 +332,90 @@ describe("renderJenkinsInstallScript", () => {
         port: 8080,
         listenAddress: "127.0.0.1",
         files: [{ path: "/x", content: "a\nCI_PLATFORM_EOF\n", mode: "0644" }],
+        credentials: [],
+        obsoleteFiles: [],
         restartCommand: "true",
       }),
     ).toThrow("/x contains the heredoc marker CI_PLATFORM_EOF");
+  });
+});
+
+describe("JCasC escaping", () => {
+  it.each([
+    ["a variable", "${X}", "^${X}"],
+    ["an escaped variable", "^${X}", "^^${X}"],
+    ["a dollar without a brace", "$X {", "$X {"],
+    ["a default", "${X:-y}", "^${X:-y}"],
+    ["nothing to escape", "plain", "plain"],
+  ])("escapes %s", (_, value, escaped) => {
+    expect(escapeCasc(value)).toBe(escaped);
+    expect(unescapeCasc(escaped)).toBe(value);
+    expect(credentialFileContent(value)).toBe(escaped);
+  });
+
+  it("reads back every value it escapes", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom("$", "{", "}", "^", "a", "\\", "\n") }),
+        (v) => {
+          return unescapeCasc(escapeCasc(v)) === v;
+        },
+      ),
+    );
+  });
+});
+
+describe("renderJenkinsDropIn", () => {
+  const layout = jenkinsLayout("/var/lib/jenkins", "/etc/systemd/system");
+
+  it("says where Jenkins lives and listens, and loads its credentials, holding no secret", () => {
+    expect(
+      renderJenkinsDropIn({
+        layout,
+        port: 8080,
+        listenAddress: "127.0.0.1",
+        credentials: [JENKINS_CREDENTIALS.registryPassword, JENKINS_CREDENTIALS.adminPassword],
+      }),
+    ).toBe(
+      [
+        "[Service]",
+        'Environment="JENKINS_HOME=/var/lib/jenkins"',
+        'Environment="JENKINS_PORT=8080"',
+        'Environment="JENKINS_LISTEN_ADDRESS=127.0.0.1"',
+        'Environment="CASC_JENKINS_CONFIG=/var/lib/jenkins/casc_configs/jenkins.yaml"',
+        'Environment="JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false"',
+        "LoadCredential=ci-platform-admin-password:/etc/systemd/system/jenkins.service.d/credentials/ci-platform-admin-password",
+        "LoadCredential=ci-platform-registry-password:/etc/systemd/system/jenkins.service.d/credentials/ci-platform-registry-password",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it.each([
+    ["a double quote", 'a"b', 'Environment="X=a\\"b"'],
+    ["a backslash", "a\\b", 'Environment="X=a\\\\b"'],
+    ["a specifier", "%h", 'Environment="X=%%h"'],
+    ["spaces", " a b ", 'Environment="X= a b "'],
+  ])("writes a value with %s as exactly that value", (_, value, line) => {
+    expect(systemdEnvironment("X", value)).toBe(line);
+  });
+
+  it("refuses a value with a line break, which would end the setting", () => {
+    expect(() => systemdEnvironment("JENKINS_HOME", "/a\nExecStartPre=/bin/touch /tmp/x")).toThrow(
+      'JENKINS_HOME "/a\\nExecStartPre=/bin/touch /tmp/x" cannot be written in a systemd unit: it has a control character',
+    );
+  });
+
+  it("doubles a % in a credential's path", () => {
+    const text = renderJenkinsDropIn({
+      layout: jenkinsLayout("/srv/jenkins%h", "/etc/systemd/100%"),
+      port: 8080,
+      listenAddress: "127.0.0.1",
+      credentials: [JENKINS_CREDENTIALS.adminPassword],
+    });
+    expect(text).toContain('Environment="JENKINS_HOME=/srv/jenkins%%h"');
+    expect(text).toContain(
+      "LoadCredential=ci-platform-admin-password:/etc/systemd/100%%/jenkins.service.d/credentials/ci-platform-admin-password",
+    );
   });
 });

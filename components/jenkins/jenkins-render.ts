@@ -20,6 +20,11 @@ export interface JenkinsLayout {
   readonly pluginsPath: string;
   /** Directory of the jenkins unit's systemd drop-ins. */
   readonly dropInDir: string;
+  /**
+   * Root-only directory of the files the unit loads as systemd credentials (`LoadCredential=`):
+   * beside the drop-ins, which systemd reads only as `*.conf`, so it never reads this as one.
+   */
+  readonly credentialsDir: string;
 }
 
 export function jenkinsLayout(home: string, systemdDir: string): JenkinsLayout {
@@ -29,7 +34,49 @@ export function jenkinsLayout(home: string, systemdDir: string): JenkinsLayout {
     cascPath: `${home}/casc_configs/jenkins.yaml`,
     pluginsPath: `${home}/ci-platform/plugins.txt`,
     dropInDir: `${systemdDir}/jenkins.service.d`,
+    credentialsDir: `${systemdDir}/jenkins.service.d/credentials`,
   };
+}
+
+/**
+ * The secrets Jenkins gets, each a systemd credential of its unit: systemd reads the root-only
+ * file `<credentialsDir>/<id>` when it starts Jenkins and hands it to the jenkins user alone in
+ * `$CREDENTIALS_DIRECTORY` (systemd.exec(5), "Credentials"), where the JCasC document reads it.
+ * No secret is ever in unit-file text or in Jenkins' environment.
+ */
+export const JENKINS_CREDENTIALS = {
+  adminPassword: "ci-platform-admin-password",
+  registryPassword: "ci-platform-registry-password",
+} as const;
+export type JenkinsCredential = (typeof JENKINS_CREDENTIALS)[keyof typeof JENKINS_CREDENTIALS];
+
+/**
+ * JCasC's escape: it resolves every `${...}` in every string of its document (and again in the
+ * value a variable resolves to), and `^${` stands for a literal `${`. The contract, JCasC's
+ * SecretSourceResolver (commons-text StringSubstitutor with escape `^`, escapes preserved in the
+ * first pass and removed in the second, with substitution in resolved values left on).
+ */
+export function escapeCasc(value: string): string {
+  return value.replace(/\$\{/g, "^${");
+}
+
+/** What JCasC makes of `escapeCasc(value)`: `value`. */
+export function unescapeCasc(text: string): string {
+  return text.replace(/\^\$\{/g, "${");
+}
+
+/** JCasC's reference to a credential's content: `${readFile:...}` in `$CREDENTIALS_DIRECTORY`. */
+export function cascCredential(id: JenkinsCredential): string {
+  return `\${readFile:\${CREDENTIALS_DIRECTORY}/${id}}`;
+}
+
+/**
+ * The bytes of a credential file whose content JCasC reads as exactly `secret`: JCasC resolves
+ * `${` inside the file's content too, so that alone is escaped (`^${`); any other secret is
+ * written as it is.
+ */
+export function credentialFileContent(secret: string): string {
+  return escapeCasc(secret);
 }
 
 /** plugins.txt: `id:version` lines, sorted. */
@@ -170,9 +217,23 @@ export interface CascSettings {
   readonly jobs: readonly { readonly name: string; readonly jenkinsfile: string }[];
 }
 
+// Placeholders for the two JCasC references, which are the only strings not escaped.
+const ADMIN_PASSWORD_MARK = "\0admin-password";
+const REGISTRY_PASSWORD_MARK = "\0registry-password";
+
+/** Every string in `value`, at any depth, through `f`. */
+function mapStrings(value: unknown, f: (s: string) => string): unknown {
+  if (typeof value === "string") return f(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
+  return value;
+}
+
 /**
- * The JCasC document. Secrets are JCasC variables (`${CI_PLATFORM_...}`) that Jenkins reads from its
- * environment, so this file, and the plan that shows it, holds none.
+ * The JCasC document. Secrets are references to the unit's systemd credentials (`${readFile:...}`,
+ * see JENKINS_CREDENTIALS), so this file, and the plan that shows it, holds none. Every other
+ * string is escaped for JCasC, so a `${` in a name, a URL or a Jenkinsfile arrives literally.
  */
 export function renderCasc(settings: CascSettings): string {
   const jobDsl = [...settings.jobs]
@@ -194,7 +255,7 @@ export function renderCasc(settings: CascSettings): string {
       securityRealm: {
         local: {
           allowsSignup: false,
-          users: [{ id: "admin", password: "${CI_PLATFORM_ADMIN_PASSWORD}" }],
+          users: [{ id: "admin", password: ADMIN_PASSWORD_MARK }],
         },
       },
       authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
@@ -238,7 +299,7 @@ export function renderCasc(settings: CascSettings): string {
                         scope: "GLOBAL",
                         description: "private registry push",
                         username: settings.registryUser,
-                        password: "${CI_PLATFORM_REGISTRY_PASSWORD}",
+                        password: REGISTRY_PASSWORD_MARK,
                       },
                     },
                   ],
@@ -250,7 +311,14 @@ export function renderCasc(settings: CascSettings): string {
       : {}),
     jobs: [{ script: jobDsl }],
   };
-  return `# Rendered by ci-platform: Jenkins configuration as code.\n${stringify(document, { lineWidth: 0 })}`;
+  const escaped = mapStrings(document, (text) =>
+    text === ADMIN_PASSWORD_MARK
+      ? cascCredential(JENKINS_CREDENTIALS.adminPassword)
+      : text === REGISTRY_PASSWORD_MARK
+        ? cascCredential(JENKINS_CREDENTIALS.registryPassword)
+        : escapeCasc(text),
+  );
+  return `# Rendered by ci-platform: Jenkins configuration as code.\n${stringify(escaped, { lineWidth: 0 })}`;
 }
 
 /** What one CI host's Jenkins is rendered from: the stack's validated config for that host. */
@@ -324,10 +392,12 @@ export function renderJenkinsSite(s: JenkinsSiteSettings): JenkinsSite {
   return { layout, jobs, casc };
 }
 
-/** The Job DSL scripts of a JCasC document (`jobs[].script`), in order. */
+/** The Job DSL scripts of a JCasC document (`jobs[].script`), in order, as JCasC hands them on. */
 export function jobDslScripts(casc: string): string[] {
   const doc = parse(casc) as { jobs?: { script?: unknown }[] } | null;
-  return (doc?.jobs ?? []).flatMap((j) => (typeof j.script === "string" ? [j.script] : []));
+  return (doc?.jobs ?? []).flatMap((j) =>
+    typeof j.script === "string" ? [unescapeCasc(j.script)] : [],
+  );
 }
 
 export interface InstallFile {
@@ -347,11 +417,72 @@ export interface InstallSettings {
   readonly port: number;
   readonly listenAddress: string;
   readonly files: readonly InstallFile[];
+  /** The credentials the unit loads (see JENKINS_CREDENTIALS), placed by the secrets command. */
+  readonly credentials: readonly JenkinsCredential[];
+  /** Files earlier versions installed and this one does not: removed, restarting Jenkins. */
+  readonly obsoleteFiles: readonly string[];
   /** Run when a file changed, so Jenkins picks up plugins and configuration. */
   readonly restartCommand: string;
 }
 
 const EOF_MARK = "CI_PLATFORM_EOF";
+
+/**
+ * A value in unit-file text (systemd.syntax(7), systemd.unit(5) "Specifiers"): `%` is a specifier
+ * (`%%` is a literal one), and a line break would end the setting. A path here comes from config.
+ */
+function systemdText(what: string, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value) || value !== value.trim() || value.endsWith("\\"))
+    throw new Error(
+      `${what} ${JSON.stringify(value)} cannot be written in a systemd unit: no control characters, no surrounding spaces, no trailing backslash`,
+    );
+  return value.replace(/%/g, "%%");
+}
+
+/**
+ * `Environment="NAME=value"` holding exactly `value`: inside double quotes systemd reads C escapes,
+ * so `\\` and `"` are escaped, and `%` is doubled (specifiers are expanded before unquoting).
+ */
+export function systemdEnvironment(name: string, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value))
+    throw new Error(
+      `${name} ${JSON.stringify(value)} cannot be written in a systemd unit: it has a control character`,
+    );
+  return `Environment="${name}=${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/%/g, "%%")}"`;
+}
+
+/**
+ * The jenkins unit's drop-in: where Jenkins lives and listens, its JCasC document, and the
+ * credentials it loads. It never holds a secret: the same bytes whatever the passwords are.
+ */
+export function renderJenkinsDropIn(settings: {
+  readonly layout: JenkinsLayout;
+  readonly port: number;
+  readonly listenAddress: string;
+  readonly credentials: readonly JenkinsCredential[];
+}): string {
+  const { layout } = settings;
+  return [
+    "[Service]",
+    systemdEnvironment("JENKINS_HOME", layout.home),
+    systemdEnvironment("JENKINS_PORT", String(settings.port)),
+    systemdEnvironment("JENKINS_LISTEN_ADDRESS", settings.listenAddress),
+    systemdEnvironment("CASC_JENKINS_CONFIG", layout.cascPath),
+    systemdEnvironment(
+      "JAVA_OPTS",
+      "-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false",
+    ),
+    ...[...settings.credentials]
+      .sort()
+      .map(
+        (id) =>
+          `LoadCredential=${id}:${systemdText("jenkins credentials path", `${layout.credentialsDir}/${id}`)}`,
+      ),
+    "",
+  ].join("\n");
+}
 
 /**
  * The idempotent install script: packages at the pinned versions (only when they differ), then
@@ -363,15 +494,7 @@ export function renderJenkinsInstallScript(settings: InstallSettings): string {
     if (f.content.includes(EOF_MARK))
       throw new Error(`${f.path} contains the heredoc marker ${EOF_MARK}`);
   }
-  const dropIn = [
-    "[Service]",
-    `Environment="JENKINS_HOME=${layout.home}"`,
-    `Environment="JENKINS_PORT=${settings.port}"`,
-    `Environment="JENKINS_LISTEN_ADDRESS=${settings.listenAddress}"`,
-    `Environment="CASC_JENKINS_CONFIG=${layout.cascPath}"`,
-    `Environment="JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false"`,
-    "",
-  ].join("\n");
+  const dropIn = renderJenkinsDropIn(settings);
   const files: InstallFile[] = [
     ...settings.files,
     { path: `${layout.dropInDir}/ci-platform.conf`, content: dropIn, mode: "0644" },
@@ -382,9 +505,9 @@ set -euo pipefail
 changed=0
 
 installed_version() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || true; }
-if [ "$(installed_version jenkins)" != ${shellQuote(settings.version)} ] || [ -z "$(installed_version ${settings.javaPackage})" ]; then
+if [ "$(installed_version jenkins)" != ${shellQuote(settings.version)} ] || [ -z "$(installed_version ${shellQuote(settings.javaPackage)})" ]; then
 ${settings.aptSource === undefined ? "" : `  mkdir -p ${shellQuote(settings.aptSourcesDir)}\n  printf '%s\\n' ${shellQuote(settings.aptSource)} > ${shellQuote(`${settings.aptSourcesDir}/jenkins.list`)}\n`}  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages ${settings.javaPackage} ${shellQuote(`jenkins=${settings.version}`)}
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages ${shellQuote(settings.javaPackage)} ${shellQuote(`jenkins=${settings.version}`)}
   apt-mark hold jenkins >/dev/null
   changed=1
 fi
@@ -405,6 +528,13 @@ write_file() {
 }
 
 ${files.map((f) => `write_file ${shellQuote(f.path)} ${f.mode} <<'${EOF_MARK}'\n${f.content.endsWith("\n") ? f.content : `${f.content}\n`}${EOF_MARK}`).join("\n\n")}
+${[...settings.obsoleteFiles]
+  .sort()
+  .map(
+    (f) =>
+      `\nif [ -e ${shellQuote(f)} ]; then\n  rm -f ${shellQuote(f)}\n  echo "removed "${shellQuote(f)}\n  changed=1\nfi`,
+  )
+  .join("")}
 
 plugins_stamp=${shellQuote(`${layout.home}/ci-platform/plugins.installed`)}
 if ! cmp -s ${shellQuote(layout.pluginsPath)} "$plugins_stamp"; then
@@ -430,25 +560,52 @@ fi
 }
 
 /**
- * The command that installs the admin password where the JCasC document expects it. It runs
- * before the install script: on a host without Jenkins yet it only places the file, and the
- * install starts Jenkins with it (one restart in all on a first install); later, a changed secret
- * restarts Jenkins, an unchanged one restarts nothing.
+ * The drop-in where versions before the credentials kept the secrets as `Environment=` lines: the
+ * install removes it (with the new drop-in and JCasC document in place, then one restart).
  */
-export function renderSecretsCommand(dropInDir: string, restartCommand: string): string {
+export function legacySecretsDropIn(layout: JenkinsLayout): string {
+  return `${layout.dropInDir}/ci-platform-secrets.conf`;
+}
+
+/**
+ * The command that places the secrets where the unit loads them as credentials: one root-only
+ * (0600, in a 0700 directory) file per credential, holding `credentialFileContent` of the value of
+ * the environment variable named for it, written by an atomic rename only when it differs. It
+ * runs before the install script: on a host without Jenkins yet it only places the files, and the
+ * install starts Jenkins with them (one restart in all on a first install); later, a changed
+ * secret restarts Jenkins, an unchanged one restarts nothing.
+ */
+export function renderSecretsCommand(
+  layout: JenkinsLayout,
+  credentials: readonly { readonly id: JenkinsCredential; readonly env: string }[],
+  restartCommand: string,
+): string {
   return `set -eu
 umask 077
-target=${shellQuote(`${dropInDir}/ci-platform-secrets.conf`)}
-mkdir -p "$(dirname "$target")"
-tmp=$(mktemp)
-{
-  echo '[Service]'
-  printf 'Environment="CI_PLATFORM_ADMIN_PASSWORD=%s"\\n' "$ADMIN_PASSWORD"
-  if [ -n "\${REGISTRY_PASSWORD:-}" ]; then printf 'Environment="CI_PLATFORM_REGISTRY_PASSWORD=%s"\\n' "$REGISTRY_PASSWORD"; fi
-} > "$tmp"
-if [ -f "$target" ] && cmp -s "$tmp" "$target"; then rm -f "$tmp"; echo "Jenkins secrets are up to date"; exit 0; fi
-install -m 0600 "$tmp" "$target"
-rm -f "$tmp"
+dir=${shellQuote(layout.credentialsDir)}
+mkdir -p "$dir"
+chmod 0700 "$dir"
+changed=0
+# put_secret ID VALUE: the credential file ID holds exactly VALUE.
+put_secret() {
+  tmp=$(mktemp "$dir/.$1.XXXXXX")
+  printf '%s' "$2" > "$tmp"
+  if [ -f "$dir/$1" ] && cmp -s "$tmp" "$dir/$1"; then
+    rm -f "$tmp"
+    return 0
+  fi
+  chmod 0600 "$tmp"
+  mv -f "$tmp" "$dir/$1"
+  changed=1
+}
+${[...credentials]
+  .sort((a, b) => a.id.localeCompare(b.id))
+  .map((c) => `put_secret ${shellQuote(c.id)} "$${c.env}"`)
+  .join("\n")}
+if [ "$changed" = 0 ]; then
+  echo "Jenkins secrets are up to date"
+  exit 0
+fi
 if [ "$(dpkg-query -W -f='\${db:Status-Status}' jenkins 2>/dev/null || true)" != installed ]; then
   echo "Jenkins secrets placed: the install starts Jenkins with them"
   exit 0

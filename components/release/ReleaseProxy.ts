@@ -4,11 +4,12 @@ import type { HostImages } from "../ci-host/HostImages";
 import { hostCommand } from "../ci-host/HostCommand";
 import { containerName } from "../ci-host/ci-host-render";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
-import { commandLine, shellQuote } from "../ci-host/shell";
+import { commandLine } from "../ci-host/shell";
 import { REGISTRY_IMAGES } from "../registry/PrivateRegistry";
 import type { DockerHost, StackApp } from "../config/types";
 import {
   PROXY_CONTAINER_LAYOUT,
+  proxyExecCommand,
   renderInstallServersScript,
   renderProxyEntrypoint,
   renderReleaseProxyConf,
@@ -96,7 +97,7 @@ export class ReleaseProxy extends pulumi.ComponentResource {
       {
         create: commandLine(
           local,
-          `docker exec -i ${proxyName} sh -c ${shellQuote(renderInstallServersScript(layout))}`,
+          proxyExecCommand(proxyName, renderInstallServersScript(layout), true),
         ),
         stdin: servers,
         // The servers themselves: a port change re-runs it (a graceful reload), nothing else does.
@@ -113,10 +114,7 @@ export class ReleaseProxy extends pulumi.ComponentResource {
         `${name}-live-${app.name}`,
         args.dockerHost,
         {
-          create: commandLine(
-            local,
-            `docker exec ${proxyName} sh -c ${shellQuote(renderSwitchScript(layout, app))}`,
-          ),
+          create: commandLine(local, proxyExecCommand(proxyName, renderSwitchScript(layout, app))),
           // Only the live slot: a switch re-runs it; reconnecting or a new container does not.
           triggers: [app.liveSlot],
         },

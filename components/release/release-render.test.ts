@@ -1,8 +1,22 @@
 import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { containerName } from "../ci-host/ci-host-render";
 import {
   PROXY_CONTAINER_LAYOUT,
+  proxyExecCommand,
+  renderInstallServersScript,
+  renderProxyEntrypoint,
   renderLiveSlotConf,
   renderReleaseProxyConf,
   renderSwitchScript,
@@ -99,5 +113,97 @@ describe("renderSwitchScript", () => {
       "nginx -q -t -c /etc/ci-platform/release-proxy.conf",
       "nginx -s reload -c /etc/ci-platform/release-proxy.conf",
     ]);
+  });
+});
+
+/**
+ * The proxy's commands with hostile names, run by a real `sh -c` as the host runs them, with
+ * stand-ins for docker (prints its argv) and nginx: a payload that ran would create `pwned`.
+ */
+describe("the release proxy's commands, with hostile stack and service names", () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), "proxy-quoting-"));
+  const bin = path.join(scratch, "bin");
+  const marker = path.join(scratch, "pwned");
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  mkdirSync(bin);
+  for (const [name, body] of [
+    ["docker", `printf '%s\\0' "$@"`],
+    ["nginx", "true"],
+  ] as const) {
+    writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  const sh = (command: string) =>
+    spawnSync("sh", ["-c", command], {
+      cwd: scratch,
+      encoding: "utf8",
+      timeout: 10_000,
+      env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+    });
+  const hostile = [
+    ["a semicolon", "x;touch pwned"],
+    ["a command substitution", "$(touch pwned)"],
+    ["backticks", "`touch pwned`"],
+    ["quotes", `it's "q"`],
+    ["spaces", "a b"],
+    ["a newline", "x\ntouch pwned"],
+  ] as const;
+
+  it("renders scripts that pass shellcheck", () => {
+    for (const script of [
+      renderSwitchScript(PROXY_CONTAINER_LAYOUT, { ...api, liveSlot: "green" }),
+      renderInstallServersScript(PROXY_CONTAINER_LAYOUT),
+      renderProxyEntrypoint(PROXY_CONTAINER_LAYOUT),
+    ]) {
+      // SC2016: the live file's `$live_slot` is nginx's variable, single-quoted on purpose.
+      const r = spawnSync("shellcheck", ["-s", "sh", "-e", "SC2016", "-"], {
+        input: script,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(r.stdout + r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it("names the container bare when its name needs no quoting, as before", () => {
+    expect(proxyExecCommand("testing-release-proxy", "nginx -s reload", true)).toBe(
+      "docker exec -i testing-release-proxy sh -c 'nginx -s reload'",
+    );
+  });
+
+  it.each(hostile)(
+    "execs in exactly the stack's container for a stack name with %s",
+    (_, stack) => {
+      const container = containerName(stack, "release-proxy");
+      const script = renderSwitchScript(PROXY_CONTAINER_LAYOUT, { ...api, liveSlot: "green" });
+      const r = sh(proxyExecCommand(container, script));
+      expect(existsSync(marker), "a payload ran").toBe(false);
+      expect(r.stderr).toBe("");
+      expect(r.stdout.split("\0")).toEqual(["exec", container, "sh", "-c", script, ""]);
+      const withStdin = sh(proxyExecCommand(container, "cat", true));
+      expect(withStdin.stdout.split("\0")).toEqual([
+        "exec",
+        "-i",
+        container,
+        "sh",
+        "-c",
+        "cat",
+        "",
+      ]);
+    },
+  );
+
+  it.each(hostile)("switches exactly the service's live file for a name with %s", (_, name) => {
+    const liveDir = path.join(scratch, "live");
+    rmSync(liveDir, { recursive: true, force: true });
+    const layout = { ...PROXY_CONTAINER_LAYOUT, liveDir };
+    const r = sh(renderSwitchScript(layout, { ...api, name, liveSlot: "green" }));
+    expect(existsSync(marker), "a payload ran").toBe(false);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(readFileSync(path.join(liveDir, `${name}.conf`), "utf8")).toBe(
+      renderLiveSlotConf("green", api.slotPorts),
+    );
   });
 });

@@ -4,7 +4,7 @@
  * in a directory nginx includes; switching rewrites that file and reloads nginx gracefully, so
  * requests in flight finish on the old slot and new ones go to the new slot, none refused.
  */
-import { shellQuote } from "../ci-host/shell";
+import { shellQuote, shellWord } from "../ci-host/shell";
 import type { Slot, SlotPorts } from "./slots";
 
 /** Where things are for the proxy's nginx. */
@@ -140,17 +140,30 @@ export function renderSwitchScript(
   assignment: LiveSlotAssignment,
   listenAddress: string = RELEASE_LISTEN_ADDRESS,
 ): string {
-  const file = `${layout.liveDir}/${assignment.name}.conf`;
+  // The service's name is part of the path; quoted only when it needs it, so a switch command
+  // keeps its text (re-running it would reset a slot the pipeline switched since).
+  const file = shellWord(`${layout.liveDir}/${assignment.name}.conf`);
+  const tmp = shellWord(`${layout.liveDir}/${assignment.name}.conf.tmp`);
   const content = renderLiveSlotConf(assignment.liveSlot, assignment.slotPorts, listenAddress);
   return [
     "set -eu",
     `mkdir -p ${layout.liveDir}`,
-    `printf '%s' ${shellQuote(content)} > ${file}.tmp`,
-    `mv ${file}.tmp ${file}`,
+    `printf '%s' ${shellQuote(content)} > ${tmp}`,
+    `mv ${tmp} ${file}`,
     `nginx -q -t -c ${layout.conf}`,
     `nginx -s reload -c ${layout.conf}`,
     "",
   ].join("\n");
+}
+
+/**
+ * The host command that runs `script` with `sh -c` in the release proxy container `container`,
+ * passing its stdin on when `stdin` is set. The container's name carries the stack name: both are
+ * quoted for the host's shell, which parses the command once (the name only when it needs it, so
+ * the commands of existing stacks keep their text and are not re-run).
+ */
+export function proxyExecCommand(container: string, script: string, stdin = false): string {
+  return `docker exec${stdin ? " -i" : ""} ${shellWord(container)} sh -c ${shellQuote(script)}`;
 }
 
 /**

@@ -5,14 +5,29 @@
  * rendered files, and does nothing when run again; and, run in the order the program declares
  * them, that the secrets command and the install together restart Jenkins once on a new host.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { commandLine } from "../../components/ci-host/shell";
-import { renderSecretsCommand } from "../../components/jenkins/jenkins-render";
+import {
+  credentialFileContent,
+  JENKINS_CREDENTIALS,
+  jenkinsLayout,
+  renderSecretsCommand,
+} from "../../components/jenkins/jenkins-render";
 import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
 import type { Evaluation } from "../../tools/plan/evaluate";
 import { run } from "../harness/process";
@@ -116,6 +131,26 @@ describe(
       expect(result.code).toBe(0);
     });
 
+    it("has a secrets command that passes shellcheck, with and without the registry's", async () => {
+      const layout = jenkinsLayout(home, systemd);
+      for (const credentials of [
+        [{ id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" }],
+        [
+          { id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" },
+          { id: JENKINS_CREDENTIALS.registryPassword, env: "REGISTRY_PASSWORD" },
+        ],
+      ]) {
+        const script = join(scratch, "secrets.sh");
+        writeFileSync(
+          script,
+          renderSecretsCommand(layout, credentials, "systemctl restart jenkins"),
+        );
+        const result = await run("shellcheck", ["-s", "sh", script]);
+        expect(result.stdout + result.stderr).toBe("");
+        expect(result.code).toBe(0);
+      }
+    });
+
     it("declares the secrets command before the install, which depends on it", () => {
       const order = plan.resources.map((r) => r.name);
       expect(order.indexOf("ci-testing-1-jenkins-secrets")).toBeGreaterThanOrEqual(0);
@@ -125,6 +160,10 @@ describe(
     });
 
     it("installs the pinned packages, writes the rendered files, adds jenkins to docker and, with the secrets placed first, restarts once", async () => {
+      // Where versions before the credentials kept the secrets: the install removes it.
+      const legacy = join(systemd, "jenkins.service.d/ci-platform-secrets.conf");
+      mkdirSync(join(systemd, "jenkins.service.d"), { recursive: true });
+      writeFileSync(legacy, '[Service]\nEnvironment="CI_PLATFORM_ADMIN_PASSWORD=old"\n');
       const placed = await runSecrets();
       expect(placed.stderr).toBe("");
       expect(placed.code).toBe(0);
@@ -143,6 +182,8 @@ describe(
       expect(callsOf("jenkins-plugin-cli")).toHaveLength(1);
       expect(callsOf("usermod")).toEqual(["usermod -aG docker jenkins"]);
       expect(restarts()).toBe(1);
+      expect(existsSync(legacy)).toBe(false);
+      expect(first.stdout).toContain(`removed ${legacy}\n`);
 
       const casc = parse(readFileSync(join(home, "casc_configs/jenkins.yaml"), "utf8")) as {
         jobs: { script: string }[];
@@ -157,8 +198,12 @@ describe(
       expect(readFileSync(join(home, "ci-platform/plugins.txt"), "utf8")).toContain(
         "configuration-as-code:",
       );
-      expect(readFileSync(join(systemd, "jenkins.service.d/ci-platform.conf"), "utf8")).toContain(
+      const dropIn = readFileSync(join(systemd, "jenkins.service.d/ci-platform.conf"), "utf8");
+      expect(dropIn).toContain(
         `Environment="CASC_JENKINS_CONFIG=${home}/casc_configs/jenkins.yaml"`,
+      );
+      expect(dropIn).toContain(
+        `LoadCredential=ci-platform-admin-password:${systemd}/jenkins.service.d/credentials/ci-platform-admin-password\n`,
       );
       expect(existsSync(join(home, "ci-platform/pipeline/run-all.sh"))).toBe(true);
       expect(readFileSync(join(scratch, "apt/jenkins.list"), "utf8")).toBe(`${APT_SOURCE}\n`);
@@ -177,24 +222,104 @@ describe(
       expect(restarts()).toBe(1);
     });
 
-    it("places the admin password in a private drop-in, and restarts only when it changes", async () => {
-      const dropIns = join(systemd, "jenkins.service.d");
-      const changed = commandLine(
-        { ADMIN_PASSWORD: "s3cret pass'word" },
-        renderSecretsCommand(dropIns, `echo restart >> ${restartLog}`),
-      );
-      const first = await runSecrets(changed);
+    it("places the admin password in a root-only credential file, and restarts only when it changes", async () => {
+      const layout = jenkinsLayout(home, systemd);
+      const file = join(layout.credentialsDir, JENKINS_CREDENTIALS.adminPassword);
+      const secretsWith = (password: string) =>
+        commandLine(
+          { ADMIN_PASSWORD: credentialFileContent(password) },
+          renderSecretsCommand(
+            layout,
+            [{ id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" }],
+            `echo restart >> ${restartLog}`,
+          ),
+        );
+      const first = await runSecrets(secretsWith("s3cret pass'word"));
       expect(first.code).toBe(0);
       expect(first.stdout.trim()).toBe("Jenkins secrets changed: restarting");
-      const file = join(dropIns, "ci-platform-secrets.conf");
-      expect(readFileSync(file, "utf8")).toBe(
-        `[Service]\nEnvironment="CI_PLATFORM_ADMIN_PASSWORD=s3cret pass'word"\n`,
+      expect(readFileSync(file, "utf8")).toBe("s3cret pass'word");
+      expect((statSync(file).mode & 0o777).toString(8)).toBe("600");
+      expect((statSync(layout.credentialsDir).mode & 0o777).toString(8)).toBe("700");
+      expect(restarts()).toBe(2);
+      expect((await runSecrets(secretsWith("s3cret pass'word"))).stdout.trim()).toBe(
+        "Jenkins secrets are up to date",
       );
-      const { stdout } = await run("stat", ["-c", "%a", file]);
-      expect(stdout.trim()).toBe("600");
       expect(restarts()).toBe(2);
-      expect((await runSecrets(changed)).stdout.trim()).toBe("Jenkins secrets are up to date");
-      expect(restarts()).toBe(2);
+    });
+
+    /** The drop-ins' text: what systemd reads for the unit. */
+    const dropIns = (): Record<string, string> =>
+      Object.fromEntries(
+        readdirSync(join(systemd, "jenkins.service.d"))
+          .filter((f) => f.endsWith(".conf"))
+          .sort()
+          .map((f) => [f, readFileSync(join(systemd, "jenkins.service.d", f), "utf8")]),
+      );
+
+    it.each([
+      ["a double quote", 'pa"ss'],
+      ["a line break and a unit setting", "x\nExecStartPre=/bin/touch /tmp/x"],
+      ["a systemd specifier", "%h%n%%"],
+      ["a backslash", "a\\b\\"],
+      ["shell syntax", "$(touch pwned) `touch pwned` $HOME ;touch pwned"],
+      ["spaces", "  a b  "],
+      ["a trailing line break", "pw\n"],
+      ["a JCasC variable", "${X}^${Y}"],
+      ["64 KiB", "p".repeat(64 * 1024)],
+    ])(
+      "with a password holding %s: the file has its bytes, mode 0600, and the unit's text is the same",
+      async (_, password) => {
+        const layout = jenkinsLayout(home, systemd);
+        const before = dropIns();
+        const placed = await runSecrets(
+          commandLine(
+            { ADMIN_PASSWORD: credentialFileContent(password) },
+            renderSecretsCommand(
+              layout,
+              [{ id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" }],
+              "true",
+            ),
+          ),
+        );
+        expect(placed.stderr).toBe("");
+        expect(placed.code).toBe(0);
+        expect(existsSync(join(scratch, "pwned"))).toBe(false);
+        expect(existsSync("/tmp/x")).toBe(false);
+        const file = join(layout.credentialsDir, JENKINS_CREDENTIALS.adminPassword);
+        // JCasC resolves ${ in what it reads, so only that is escaped (^${); the rest is verbatim.
+        expect(readFileSync(file)).toEqual(Buffer.from(credentialFileContent(password), "utf8"));
+        if (!password.includes("${")) expect(readFileSync(file, "utf8")).toBe(password);
+        expect((statSync(file).mode & 0o777).toString(8)).toBe("600");
+        expect(dropIns()).toEqual(before);
+        expect(Object.values(dropIns()).join("")).not.toContain(password.trim().slice(0, 6));
+      },
+    );
+
+    it("installs a drop-in that systemd-analyze verify accepts", async () => {
+      // The unit the Debian package ships, reduced to what verify needs; the drop-in beside it.
+      const unitDir = join(scratch, "verify");
+      mkdirSync(join(unitDir, "jenkins.service.d"), { recursive: true });
+      writeFileSync(
+        join(unitDir, "jenkins.service"),
+        "[Unit]\nDescription=Jenkins\n[Service]\nType=simple\nUser=root\nExecStart=/bin/true\n",
+      );
+      for (const [name, text] of Object.entries(dropIns()))
+        writeFileSync(join(unitDir, "jenkins.service.d", name), text);
+      const verify = () =>
+        run(
+          "systemd-analyze",
+          ["verify", "--man=no", "--generators=no", join(unitDir, "jenkins.service")],
+          { timeoutMs: 30_000 },
+        );
+      const result = await verify();
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      // And verify does read the drop-in: a broken line in it is reported.
+      writeFileSync(
+        join(unitDir, "jenkins.service.d", "zz-broken.conf"),
+        '[Service]\nEnvironment="A=b"c"\n',
+      );
+      expect((await verify()).stderr).toContain('Invalid syntax, ignoring: "A=b"c"');
     });
   },
 );

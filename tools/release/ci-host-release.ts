@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { containerName } from "../../components/ci-host/ci-host-render";
-import { commandLine } from "../../components/ci-host/shell";
+import { argvCommandLine } from "../../components/ci-host/shell";
 import type { CiHostConfig, PlatformConfig, StackApp } from "../../components/config/types";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
 import { releaseProxyContainerName } from "../../components/release/ReleaseProxy";
@@ -66,7 +66,15 @@ export function planCiHostRelease(config: PlatformConfig, args: ReleaseArgs): Ci
   return { host, app, env };
 }
 
-/** The command that runs release.sh against `release.host`: argv for spawn, plus extra env. */
+/**
+ * The command that runs release.sh against `release.host`: argv for spawn, plus extra env.
+ *
+ * On an SSH host the remote command is one string that the remote login shell parses once: ssh
+ * joins its arguments with spaces and sshd hands the result to `<shell> -c`. So it is built as a
+ * single command line with every value quoted once (the environment and the script's path, which
+ * comes from `jenkins.home`), and given as one argument. The user goes with `-l` and the host after
+ * `--`, so neither can be read as an option of ssh's.
+ */
 export function releaseCommand(
   release: CiHostRelease,
   jenkinsHome: string,
@@ -80,7 +88,7 @@ export function releaseCommand(
       env: { ...release.env, DOCKER_HOST: docker.url },
     };
   }
-  const script = `bash ${jenkinsLayout(jenkinsHome, systemdDir).pipelineDir}/release.sh`;
+  const script = `${jenkinsLayout(jenkinsHome, systemdDir).pipelineDir}/release.sh`;
   return {
     command: "ssh",
     args: [
@@ -88,8 +96,11 @@ export function releaseCommand(
       "BatchMode=yes",
       "-p",
       String(docker.port),
-      `${docker.user}@${docker.host}`,
-      commandLine(release.env, script, "bash"),
+      "-l",
+      docker.user,
+      "--",
+      docker.host,
+      argvCommandLine(release.env, ["bash", script]),
     ],
     env: {},
   };
