@@ -41,6 +41,9 @@ import {
   type HostPrepConfig,
   type JenkinsConfig,
   type RegistryConfig,
+  type RegistryRole,
+  type RegistryUser,
+  REGISTRY_ROLES,
   type DockerHost,
   type PlatformConfig,
   type PlatformKind,
@@ -259,7 +262,7 @@ export function validateStackConfig(
     r.fail("jenkins", "runs on CI hosts; set it in a ci-host stack");
   const registry =
     kind === "ci-host" && v["registry"] !== undefined
-      ? readRegistry(r, v["registry"], ciHosts, selection)
+      ? readRegistry(r, v["registry"], ciHosts, selection, jenkins)
       : undefined;
   if (jenkins && selection) {
     const holders = new Map<number, string>([
@@ -747,6 +750,7 @@ function readRegistry(
   value: unknown,
   ciHosts: readonly CiHostConfig[],
   selection: Selection | undefined,
+  jenkins: JenkinsConfig | undefined,
 ): RegistryConfig | undefined {
   const reg = r.object("registry", value, [
     "host",
@@ -757,6 +761,7 @@ function readRegistry(
     "rateLimit",
     "tlsCert",
     "caCert",
+    "users",
   ]);
   if (!reg) return undefined;
   const host =
@@ -851,7 +856,9 @@ function readRegistry(
   };
   const tlsCert = pem("tlsCert", true);
   const caCert = pem("caCert", false) ?? tlsCert;
+  const users = readRegistryUsers(r, reg["users"], jenkins);
   if (
+    users === undefined ||
     host === undefined ||
     hostName === undefined ||
     listenAddress === undefined ||
@@ -869,7 +876,56 @@ function readRegistry(
     tlsCert,
     caCert,
     address: `${hostName}:${port}`,
+    users,
   };
+}
+
+/**
+ * `registry.users`: each registryHtpasswd user's role, in plain config so a preview shows who may
+ * do what. Jenkins' user must be a push user, or every build's publish step gets 403.
+ */
+function readRegistryUsers(
+  r: Reader,
+  value: unknown,
+  jenkins: JenkinsConfig | undefined,
+): RegistryUser[] | undefined {
+  const example = `such as { ${jenkins?.registryUser ?? JENKINS_DEFAULTS.registryUser}: push, deploy: pull, prune: delete }`;
+  if (value === undefined)
+    return r.fail("registry.users", `is required; give each registry user a role, ${example}`);
+  const map = r.map("registry.users", value);
+  if (!map) return undefined;
+  const issuesBefore = r.issues.length;
+  const users: RegistryUser[] = [];
+  for (const user of Object.keys(map).sort()) {
+    // JSON-escaped, so a newline in a key shows as \n and the message stays on one line.
+    const path = `registry.users.${JSON.stringify(user).slice(1, -1)}`;
+    if (!isRegistryUser(user)) {
+      r.fail(
+        path,
+        `${show(user)} is not a registry user name; use the user's name in registryHtpasswd: lower-case letters, digits, '.', '_' and '-'`,
+      );
+      continue;
+    }
+    const role = map[user];
+    if (!REGISTRY_ROLES.includes(role as RegistryRole)) {
+      r.fail(path, `${show(role)} is not a registry role; use one of ${REGISTRY_ROLES.join(", ")}`);
+      continue;
+    }
+    users.push({ user, role: role as RegistryRole });
+  }
+  // An invalid jenkins.registryUser is reported where Jenkins' block is read.
+  if (jenkins && isRegistryUser(jenkins.registryUser)) {
+    const name = jenkins.registryUser;
+    const entry = users.find((u) => u.user === name);
+    if (entry?.role !== "push" && r.issues.length === issuesBefore)
+      r.fail(
+        "jenkins.registryUser",
+        entry
+          ? `${show(name)} pushes every build, but registry.users gives it ${entry.role}; set registry.users.${name}: push`
+          : `${show(name)} pushes every build, but registry.users does not list it; add registry.users.${name}: push`,
+      );
+  }
+  return r.issues.length === issuesBefore ? users : undefined;
 }
 
 export const JENKINS_DEFAULTS: JenkinsConfig = {
