@@ -74,7 +74,11 @@ describe("staging stack under mocks, with Pulumi.staging.yaml", () => {
       'auth_basic "registry";',
       "limit_req zone=registry_auth burst=200 nodelay;",
       'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;',
-      "error_page 497 =301 https://$host:$server_port$request_uri;",
+      "error_page 497 =301 https://$host:5443$request_uri;",
+      "jenkins push;",
+      "deploy pull;",
+      "prune delete;",
+      "auth_request /_registry/access;",
     ]) {
       expect(conf?.content).toContain(line);
     }

@@ -108,6 +108,19 @@ export interface JenkinsConfig {
   readonly registryUser: string;
 }
 
+/**
+ * What a registry user may do: `pull` reads (production and CI hosts), `push` reads and uploads
+ * (Jenkins), `delete` reads and deletes (retention's prune command).
+ */
+export const REGISTRY_ROLES = ["pull", "push", "delete"] as const;
+export type RegistryRole = (typeof REGISTRY_ROLES)[number];
+
+/** One `registry.users` entry: a user of the registryHtpasswd secret and its role. */
+export interface RegistryUser {
+  readonly user: string;
+  readonly role: RegistryRole;
+}
+
 /** The private registry: which CI host runs it, how clients reach it, what it keeps. */
 export interface RegistryConfig {
   /** Name of the CI host (a `ciHosts` key) that runs it. */
@@ -128,6 +141,8 @@ export interface RegistryConfig {
   readonly caCert: string;
   /** `<hostName>:<port>`: what image names start with. */
   readonly address: string;
+  /** Each user's role, sorted by user; a user of registryHtpasswd not listed here gets 403. */
+  readonly users: readonly RegistryUser[];
 }
 
 /** A class of identical Docker hosts and the services they all run. */

@@ -334,7 +334,12 @@ describe("validateStackConfig", () => {
 
     it("reads the registry block with its defaults", () => {
       const values = ciHostValues({
-        registry: { host: "ci-1", hostName: "registry.example.com", tlsCert: CERT },
+        registry: {
+          host: "ci-1",
+          hostName: "registry.example.com",
+          tlsCert: CERT,
+          users: { jenkins: "push" },
+        },
         ...secrets,
       });
       const result = validateStackConfig(raw(values, secretKeys));
@@ -348,6 +353,7 @@ describe("validateStackConfig", () => {
         tlsCert: CERT,
         caCert: CERT,
         address: "registry.example.com:5443",
+        users: [{ user: "jenkins", role: "push" }],
       });
     });
 
@@ -358,6 +364,7 @@ describe("validateStackConfig", () => {
           hostName: "registry.example.com",
           port: 5060,
           tlsCert: "not a cert",
+          users: { jenkins: "push" },
         },
       });
       expect(messages(values)).toEqual([
@@ -533,6 +540,86 @@ describe("validateCatalog", () => {
       `catalog[28] (Search).name: "Search" is not a valid DNS label; use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
       'catalog[28] (Search).dependsOn: "kafka" is not a catalog datastore; use one of mongodb, postgres, redis',
       'catalog[29] (api).name: "api" is in the catalog twice; give each service its own name',
+    ]);
+  });
+});
+
+describe("registry users and roles", () => {
+  const secrets = {
+    registryHtpasswd: "h",
+    registryTlsKey: "k",
+    registryHttpSecret: "s",
+    jenkinsRegistryPassword: "p",
+  };
+  const secretKeys = ["jenkinsAdminPassword", ...Object.keys(secrets)];
+  const withUsers = (users: unknown, extra: Record<string, unknown> = {}) =>
+    ciHostValues({
+      registry: {
+        host: "ci-1",
+        hostName: "registry.example.com",
+        tlsCert: CERT,
+        ...(users === undefined ? {} : { users }),
+      },
+      ...secrets,
+      ...extra,
+    });
+
+  it("reads each user's role, sorted by user", () => {
+    const result = validateStackConfig(
+      raw(withUsers({ prune: "delete", jenkins: "push", deploy: "pull" }), secretKeys),
+    );
+    expect(result.ok && result.config.registry?.users).toEqual([
+      { user: "deploy", role: "pull" },
+      { user: "jenkins", role: "push" },
+      { user: "prune", role: "delete" },
+    ]);
+  });
+
+  it("fails when registry.users is missing, naming an example with Jenkins' user", () => {
+    expect(messages(withUsers(undefined), secretKeys)).toEqual([
+      "registry.users: is required; give each registry user a role, such as { jenkins: push, deploy: pull, prune: delete }",
+    ]);
+  });
+
+  it("fails when registry.users is not a map", () => {
+    expect(messages(withUsers(["jenkins"]), secretKeys)).toEqual([
+      'registry.users: ["jenkins"] is not a map; write it as a YAML mapping',
+    ]);
+  });
+
+  it("fails on a user name htpasswd or nginx would misread, and on an unknown role", () => {
+    expect(
+      messages(
+        withUsers({
+          jenkins: "push",
+          "ci:admin": "pull",
+          "two\nlines": "pull",
+          Deploy: "pull",
+          prune: "admin",
+          ops: ["pull", "delete"],
+        }),
+        secretKeys,
+      ),
+    ).toEqual([
+      `registry.users.Deploy: "Deploy" is not a registry user name; use the user's name in registryHtpasswd: lower-case letters, digits, '.', '_' and '-'`,
+      `registry.users.ci:admin: "ci:admin" is not a registry user name; use the user's name in registryHtpasswd: lower-case letters, digits, '.', '_' and '-'`,
+      'registry.users.ops: ["pull","delete"] is not a registry role; use one of pull, push, delete',
+      'registry.users.prune: "admin" is not a registry role; use one of pull, push, delete',
+      `registry.users.two\\nlines: "two\\nlines" is not a registry user name; use the user's name in registryHtpasswd: lower-case letters, digits, '.', '_' and '-'`,
+    ]);
+  });
+
+  it("fails when Jenkins' registry user is not a push user", () => {
+    expect(messages(withUsers({ jenkins: "pull", deploy: "pull" }), secretKeys)).toEqual([
+      'registry.users.jenkins: "pull" is not push, but jenkins is the user Jenkins pushes every build as (jenkins.registryUser); set registry.users.jenkins: push',
+    ]);
+    expect(
+      messages(
+        withUsers({ jenkins: "push", deploy: "pull" }, { jenkins: { registryUser: "builder" } }),
+        secretKeys,
+      ),
+    ).toEqual([
+      "registry.users: does not list builder, the user Jenkins pushes every build as (jenkins.registryUser); add registry.users.builder: push",
     ]);
   });
 });

@@ -44,6 +44,9 @@ import {
   type HostPrepConfig,
   type JenkinsConfig,
   type RegistryConfig,
+  type RegistryRole,
+  type RegistryUser,
+  REGISTRY_ROLES,
   type DockerHost,
   type PlatformConfig,
   type PlatformKind,
@@ -262,7 +265,7 @@ export function validateStackConfig(
   const hostNames = kind === "ci-host" ? ciHostNames(v["ciHosts"]) : [];
   const registry =
     kind === "ci-host" && v["registry"] !== undefined
-      ? readRegistry(r, v["registry"], hostNames)
+      ? readRegistry(r, v["registry"], hostNames, jenkins)
       : undefined;
   const selection =
     services &&
@@ -879,6 +882,7 @@ function readRegistry(
   r: Reader,
   value: unknown,
   hostNames: readonly string[],
+  jenkins: JenkinsConfig | undefined,
 ): RegistryConfig | undefined {
   const reg = r.object("registry", value, [
     "host",
@@ -889,6 +893,7 @@ function readRegistry(
     "rateLimit",
     "tlsCert",
     "caCert",
+    "users",
   ]);
   if (!reg) return undefined;
   const host =
@@ -971,7 +976,9 @@ function readRegistry(
   };
   const tlsCert = pem("tlsCert", true);
   const caCert = pem("caCert", false) ?? tlsCert;
+  const users = readRegistryUsers(r, reg["users"], jenkins);
   if (
+    users === undefined ||
     host === undefined ||
     hostName === undefined ||
     listenAddress === undefined ||
@@ -989,7 +996,57 @@ function readRegistry(
     tlsCert,
     caCert,
     address: `${hostName}:${port}`,
+    users,
   };
+}
+
+/**
+ * `registry.users`: each registryHtpasswd user's role, in plain config so a preview shows who may
+ * do what. Jenkins' user must be a push user, or every build's publish step gets 403.
+ */
+function readRegistryUsers(
+  r: Reader,
+  value: unknown,
+  jenkins: JenkinsConfig | undefined,
+): RegistryUser[] | undefined {
+  const example = `such as { ${jenkins?.registryUser ?? JENKINS_DEFAULTS.registryUser}: push, deploy: pull, prune: delete }`;
+  if (value === undefined)
+    return r.fail("registry.users", `is required; give each registry user a role, ${example}`);
+  const map = r.map("registry.users", value);
+  if (!map) return undefined;
+  const issuesBefore = r.issues.length;
+  const users: RegistryUser[] = [];
+  for (const user of Object.keys(map).sort()) {
+    // JSON-escaped, so a newline in a key shows as \n and the message stays on one line.
+    const path = `registry.users.${JSON.stringify(user).slice(1, -1)}`;
+    if (!isRegistryUser(user)) {
+      r.fail(
+        path,
+        `${show(user)} is not a registry user name; use the user's name in registryHtpasswd: lower-case letters, digits, '.', '_' and '-'`,
+      );
+      continue;
+    }
+    const role = map[user];
+    if (!REGISTRY_ROLES.includes(role as RegistryRole)) {
+      r.fail(path, `${show(role)} is not a registry role; use one of ${REGISTRY_ROLES.join(", ")}`);
+      continue;
+    }
+    users.push({ user, role: role as RegistryRole });
+  }
+  // An invalid jenkins.registryUser is reported where Jenkins' block is read.
+  if (jenkins && isRegistryUser(jenkins.registryUser)) {
+    const name = jenkins.registryUser;
+    const entry = users.find((u) => u.user === name);
+    // Blamed on the roles the file writes: jenkins.registryUser is often the default.
+    if (entry?.role !== "push" && r.issues.length === issuesBefore)
+      r.fail(
+        entry ? `registry.users.${name}` : "registry.users",
+        entry
+          ? `${show(entry.role)} is not push, but ${name} is the user Jenkins pushes every build as (jenkins.registryUser); set registry.users.${name}: push`
+          : `does not list ${name}, the user Jenkins pushes every build as (jenkins.registryUser); add registry.users.${name}: push`,
+      );
+  }
+  return r.issues.length === issuesBefore ? users : undefined;
 }
 
 export const JENKINS_DEFAULTS: JenkinsConfig = {

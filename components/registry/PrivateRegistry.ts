@@ -43,7 +43,8 @@ export interface PrivateRegistryArgs {
 
 /**
  * A docker distribution registry on a private network with a protected storage volume, and nginx
- * in front of it as the only published port: TLS, bcrypt basic auth, rate limits, HSTS.
+ * in front of it as the only published port: TLS, bcrypt basic auth, a role per user (pull, push or
+ * delete, from `registry.users`), rate limits, HSTS.
  */
 export class PrivateRegistry extends pulumi.ComponentResource {
   /** `https://<hostName>:<port>`. */
@@ -120,7 +121,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
     const nginxConf = renderRegistryNginxConf(
       { ...NGINX_CONTAINER_LAYOUT, upstream: `${UPSTREAM_ALIAS}:5000` },
-      { serverName: registry.hostName, rateLimit: registry.rateLimit },
+      {
+        serverName: registry.hostName,
+        publishedPort: registry.port,
+        rateLimit: registry.rateLimit,
+        users: registry.users,
+      },
     );
     new docker.Container(
       `${name}-nginx`,

@@ -11,7 +11,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { pathExists, run, runOk, type RunOptions, type RunResult } from "./process";
-import type { RegistryStack } from "./registry";
+import type { RegistryCredentials, RegistryStack } from "./registry";
 
 export interface OciImageSpec {
   /** Bytes of random content, split evenly over the layers (each layer gets at least 1). */
@@ -156,6 +156,8 @@ export interface ImageTarget {
   readonly tag: string;
   /** @default "nginx" */
   readonly route?: Route;
+  /** Who skopeo logs in as through nginx. @default the stack's push user */
+  readonly as?: RegistryCredentials;
 }
 
 /** `docker://<host>/<repo>:<tag>` on the chosen route. */
@@ -166,15 +168,17 @@ export function imageRef(stack: RegistryStack, target: ImageTarget): string {
 
 /**
  * skopeo's flags for one side of the registry: `prefix` is `"dest-"` or `"src-"` for `copy`,
- * `""` for `inspect`. Through nginx: the stack's user and CA; direct: plain HTTP, no credentials.
+ * `""` for `inspect`. Through nginx: the stack's user (or `as`) and CA; direct: plain HTTP, no
+ * credentials.
  */
 export function registryFlags(
   stack: RegistryStack,
   prefix: "src-" | "dest-" | "",
   route: Route = "nginx",
+  as: RegistryCredentials = stack,
 ): string[] {
   return route === "nginx"
-    ? [`--${prefix}creds`, `${stack.user}:${stack.password}`, `--${prefix}cert-dir`, stack.caDir]
+    ? [`--${prefix}creds`, `${as.user}:${as.password}`, `--${prefix}cert-dir`, stack.caDir]
     : [`--${prefix}tls-verify=false`, `--${prefix}no-creds`];
 }
 
@@ -198,7 +202,7 @@ export function pushImage(
 ): Promise<RunResult> {
   return skopeo([
     "copy",
-    ...registryFlags(stack, "dest-", target.route),
+    ...registryFlags(stack, "dest-", target.route, target.as),
     image.ref,
     imageRef(stack, target),
   ]);
@@ -212,7 +216,7 @@ export function pullImage(
 ): Promise<RunResult> {
   return skopeo([
     "copy",
-    ...registryFlags(stack, "src-", target.route),
+    ...registryFlags(stack, "src-", target.route, target.as),
     imageRef(stack, target),
     `oci:${destDir}:${target.tag}`,
   ]);

@@ -1,8 +1,9 @@
 /**
  * The private registry as the program renders it, run for real on 127.0.0.1: Debian's
  * `docker-registry` (distribution 2.8) with the rendered config.yml, behind `nginx` with the
- * rendered nginx.conf (TLS with a fresh self-signed certificate, bcrypt basic auth, rate limit,
- * maintenance gate). Everything lives in one temp dir that `stop()` removes.
+ * rendered nginx.conf (TLS with a fresh self-signed certificate, bcrypt basic auth for a user of
+ * each role and one without a role, rate limit, maintenance gate). Everything lives in one temp
+ * dir that `stop()` removes.
  *
  * This module does not import vitest, so tools (the benchmark) can use it too.
  */
@@ -10,8 +11,10 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { RegistryRole, RegistryUser } from "../../components/config/types";
 import {
   renderRegistryConfig,
   renderRegistryNginxConf,
@@ -26,6 +29,19 @@ export interface RegistryStackOptions {
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
   /** Give up when a daemon has not answered within this long. @default 30_000 */
   readonly startTimeoutMs?: number;
+  /** The TLS certificate's key: RSA 2048 or EC P-256. @default "rsa" */
+  readonly keyType?: "rsa" | "ec";
+  /**
+   * Publish nginx on a second port, forwarded to the one it listens on, the way Docker publishes
+   * the container's 443 as `registry.port`: nginx is rendered with that published port.
+   * @default false (nginx is rendered with the port it listens on)
+   */
+  readonly publish?: boolean;
+}
+
+export interface RegistryCredentials {
+  readonly user: string;
+  readonly password: string;
 }
 
 export interface RegistryStack {
@@ -41,9 +57,13 @@ export interface RegistryStack {
   readonly caDir: string;
   /** The self-signed certificate nginx serves (also the CA clients trust), PEM. */
   readonly caCert: string;
-  /** The test user in nginx's htpasswd file (bcrypt). */
+  /** The push user (the default test user) in nginx's htpasswd file (bcrypt). */
   readonly user: string;
   readonly password: string;
+  /** A user of each role, and `none`: a user in htpasswd that `registry.users` does not list. */
+  readonly users: Readonly<Record<RegistryRole | "none", RegistryCredentials>>;
+  /** `127.0.0.1:<port>` forwarded to nginx, with `publish`; otherwise `host`. */
+  readonly publishedHost: string;
   /** While this file exists nginx refuses writes with 405. */
   readonly maintenanceFlag: string;
   /** The registry's storage root. */
@@ -80,7 +100,13 @@ export interface AccessLogEntry {
 /** The program's default (`REGISTRY_DEFAULTS.rateLimit`; the integration test checks they agree). */
 export const DEFAULT_RATE_LIMIT = { requestsPerSecond: 20, burst: 200 } as const;
 
-const USER = "ci-tester";
+/** One user per role, and one in htpasswd without a role. */
+const USERS: Readonly<Record<RegistryRole | "none", string>> = {
+  pull: "ci-puller",
+  push: "ci-pusher",
+  delete: "ci-pruner",
+  none: "ci-norole",
+};
 const STOP_GRACE_MS = 10_000;
 const START_ATTEMPTS = 3;
 
@@ -89,6 +115,7 @@ export async function startRegistryStack(
   options: RegistryStackOptions = {},
 ): Promise<RegistryStack> {
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const keyType = options.keyType ?? "rsa";
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const nginxBin = which("nginx");
   const registryBin = which("docker-registry");
@@ -98,8 +125,11 @@ export async function startRegistryStack(
   // on every request, so the directories on the way must be searchable by them.
   await fs.chmod(dir, 0o755);
   const daemons: Daemon[] = [];
+  let forwarder: Forwarder | undefined;
   const stopDaemons = async (): Promise<string[]> => {
     const errors: string[] = [];
+    await forwarder?.close();
+    forwarder = undefined;
     for (const d of daemons.splice(0).reverse()) {
       const error = await d.stop();
       if (error) errors.push(error);
@@ -121,8 +151,9 @@ export async function startRegistryStack(
     await runOk("openssl", [
       "req",
       "-x509",
-      "-newkey",
-      "rsa:2048",
+      ...(keyType === "ec"
+        ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        : ["-newkey", "rsa:2048"]),
       "-nodes",
       "-sha256",
       "-days",
@@ -140,10 +171,20 @@ export async function startRegistryStack(
     const caCert = await fs.readFile(tlsCert, "utf8");
     await fs.writeFile(path.join(caDir, "ca.crt"), caCert);
 
-    const password = randomBytes(12).toString("hex");
+    // Real bcrypt hashes from Apache's htpasswd, one user per role.
     const htpasswd = path.join(tlsDir, "htpasswd");
-    await runOk("htpasswd", ["-B", "-b", "-c", htpasswd, USER, password]);
+    const users = {} as Record<RegistryRole | "none", RegistryCredentials>;
+    for (const [role, user] of Object.entries(USERS) as [RegistryRole | "none", string][]) {
+      const password = randomBytes(12).toString("hex");
+      const create = role === "pull" ? ["-c"] : [];
+      await runOk("htpasswd", ["-B", "-b", ...create, htpasswd, user, password]);
+      users[role] = { user, password };
+    }
     await fs.chmod(htpasswd, 0o644);
+    const roles: RegistryUser[] = (["pull", "push", "delete"] as const).map((role) => ({
+      user: USERS[role],
+      role,
+    }));
 
     const configPath = path.join(dir, "registry.yml");
     const nginxConfPath = path.join(nginxPrefix, "nginx.conf");
@@ -185,9 +226,10 @@ export async function startRegistryStack(
 
     let lastError: unknown;
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      const [nginxPort, registryPort] = await freeLoopbackPorts(2);
+      const [nginxPort, registryPort, publishedPort] = await freeLoopbackPorts(3);
       const registryAddr = `127.0.0.1:${registryPort}`;
       const host = `127.0.0.1:${nginxPort}`;
+      const publishedHost = options.publish ? `127.0.0.1:${publishedPort}` : host;
       const url = `https://${host}`;
       const layout: NginxLayout = {
         listen: host,
@@ -208,7 +250,12 @@ export async function startRegistryStack(
       );
       await fs.writeFile(
         nginxConfPath,
-        renderRegistryNginxConf(layout, { serverName: "localhost", rateLimit }),
+        renderRegistryNginxConf(layout, {
+          serverName: "localhost",
+          publishedPort: Number(publishedHost.split(":")[1]),
+          rateLimit,
+          users: roles,
+        }),
       );
       try {
         let registry = await startRegistry(registryAddr);
@@ -228,6 +275,7 @@ export async function startRegistryStack(
           },
           { timeoutMs: startTimeoutMs, intervalMs: 100 },
         );
+        if (options.publish) forwarder = await startForwarder(publishedPort!, nginxPort!);
 
         let stopping: Promise<void> | undefined;
         const stack: RegistryStack = {
@@ -237,8 +285,10 @@ export async function startRegistryStack(
           dir,
           caDir,
           caCert,
-          user: USER,
-          password,
+          user: users.push.user,
+          password: users.push.password,
+          users,
+          publishedHost,
           maintenanceFlag,
           storageDir,
           configPath,
@@ -298,7 +348,11 @@ export interface RegistryRequestOptions {
   /** @default "GET" */
   readonly method?: string;
   /** Basic auth; `"stack"` uses the stack's test user. @default no credentials */
-  readonly auth?: "stack" | { readonly user: string; readonly password: string };
+  readonly auth?: "stack" | RegistryCredentials;
+  /** More request headers (`Accept`, `Content-Type`). @default none */
+  readonly headers?: Record<string, string>;
+  /** Request body. @default none */
+  readonly body?: Buffer | string;
   /** @default 30_000 */
   readonly timeoutMs?: number;
 }
@@ -310,19 +364,26 @@ export function registryRequest(
   options: RegistryRequestOptions = {},
 ): Promise<HttpResponse> {
   const auth = options.auth === "stack" ? stack : options.auth;
-  const headers: Record<string, string> = auth
-    ? { Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}` }
-    : {};
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(auth
+      ? {
+          Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}`,
+        }
+      : {}),
+  };
   return httpsGet(`${stack.url}${urlPath}`, stack.caCert, {
     method: options.method ?? "GET",
     headers,
     timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.body === undefined ? {} : { body: options.body }),
   });
 }
 
 interface RequestOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
+  readonly body?: Buffer | string;
   readonly timeoutMs?: number;
 }
 
@@ -363,18 +424,27 @@ function send(
     );
     req.on("timeout", () => req.destroy(new Error(`${method} ${url} timed out`)));
     req.on("error", reject);
-    req.end();
+    req.end(options.body);
   });
+}
+
+export interface TlsHandshakeOptions {
+  /** The only TLS 1.2 (and older) suites the client offers. @default every suite OpenSSL has */
+  readonly cipher?: string;
+  /** The only key-exchange groups the client offers (`-groups`). @default OpenSSL's */
+  readonly groups?: string;
 }
 
 /**
  * `openssl s_client -brief` to nginx offering only `version` (a client that would accept any
- * cipher, so a refusal is the server's), verifying the certificate and its IP address. On success
- * stderr has `CONNECTION ESTABLISHED`, `Protocol version: TLSv1.x` and `Verification: OK`.
+ * cipher unless `cipher` narrows it, so a refusal is the server's), verifying the certificate and
+ * its IP address. On success stderr has `CONNECTION ESTABLISHED`, `Protocol version: TLSv1.x`,
+ * `Ciphersuite: <name>` and `Verification: OK`.
  */
 export function tlsHandshake(
   stack: RegistryStack,
   version: "tls1_1" | "tls1_2" | "tls1_3",
+  options: TlsHandshakeOptions = {},
 ): Promise<RunResult> {
   return run(
     "openssl",
@@ -385,9 +455,11 @@ export function tlsHandshake(
       "-servername",
       "localhost",
       `-${version}`,
-      // OpenSSL 3 refuses TLS 1.1 itself at its default security level; level 0 lets it try.
+      // OpenSSL 3 refuses TLS 1.1 (and SHA-1 suites) itself at its default security level;
+      // level 0 lets it try.
       "-cipher",
-      "DEFAULT:@SECLEVEL=0",
+      `${options.cipher ?? "DEFAULT"}:@SECLEVEL=0`,
+      ...(options.groups ? ["-groups", options.groups] : []),
       "-CAfile",
       path.join(stack.caDir, "ca.crt"),
       "-verify_ip",
@@ -414,6 +486,39 @@ export async function readAccessLog(stack: RegistryStack): Promise<AccessLogEntr
 export async function setMaintenance(stack: RegistryStack, on: boolean): Promise<void> {
   if (on) await fs.writeFile(stack.maintenanceFlag, "");
   else await fs.rm(stack.maintenanceFlag, { force: true });
+}
+
+interface Forwarder {
+  close(): Promise<void>;
+}
+
+/** Forwards TCP from 127.0.0.1:`port` to 127.0.0.1:`target`, as Docker publishes a port. */
+function startForwarder(port: number, target: number): Promise<Forwarder> {
+  const sockets = new Set<Socket>();
+  const track = (s: Socket): void => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  };
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, "127.0.0.1");
+    track(client);
+    track(upstream);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () =>
+      resolve({
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      }),
+    );
+  });
 }
 
 interface Daemon {

@@ -1,6 +1,7 @@
 /**
- * Retention against a real registry behind nginx: five builds pushed, `pruneRegistry` with N=3
- * deletes the two oldest through the API and garbage-collects their layers in read-only mode.
+ * Retention against a real registry behind nginx: five builds pushed by the push user,
+ * `pruneRegistry` as the delete user with N=3 deletes the two oldest through the API and
+ * garbage-collects their layers in read-only mode.
  */
 import { existsSync, promises as fs } from "node:fs";
 import { join } from "node:path";
@@ -86,11 +87,12 @@ describe("registry retention with a real registry behind nginx", { timeout: 120_
     await stack?.stop();
   });
 
+  // The prune command runs as a delete user (registry.users); the builds were pushed by the push user.
   const api = () =>
     new RegistryApi({
       url: stack.url,
-      user: stack.user,
-      password: stack.password,
+      user: stack.users.delete.user,
+      password: stack.users.delete.password,
       ca: stack.caCert,
     });
 
@@ -126,6 +128,30 @@ describe("registry retention with a real registry behind nginx", { timeout: 120_
       auth: "stack",
     });
     expect(cancel.status).toBe(204);
+  });
+
+  it("fails as a push user, naming the delete role, and deletes nothing", async () => {
+    const calls: string[] = [];
+    const asPusher = new RegistryApi({
+      url: stack.url,
+      user: stack.user,
+      password: stack.password,
+      ca: stack.caCert,
+    });
+    await expect(
+      pruneRegistry({
+        api: asPusher,
+        maintenance: localMaintenance(stack, calls),
+        keep: 3,
+        deployed: new Map(),
+        dryRun: false,
+        log: () => undefined,
+      }),
+    ).rejects.toThrow(
+      `DELETE api@${builds.get(2)!.manifestDigest}: HTTP 403: ${stack.user} may not delete; run as a user with the delete role in registry.users`,
+    );
+    expect(calls).toEqual([]);
+    expect((await api().tags("api")).length).toBe(10);
   });
 
   it("keeps exactly the three newest builds, the newest still pulls, and their layers survive GC", async () => {

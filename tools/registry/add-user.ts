@@ -1,17 +1,44 @@
 /**
- * `npm run --silent registry:add-user -- <user>`: adds a registry user (or changes its password).
- * Reads the current htpasswd on stdin, the new password from REGISTRY_PASSWORD (never from the
- * command line, where `ps` shows it), and prints the new htpasswd with a bcrypt hash:
+ * `npm run --silent registry:add-user -- <user> <pull|push|delete>`: adds a registry user (or
+ * changes its password). Reads the current htpasswd on stdin, the new password from
+ * REGISTRY_PASSWORD (never from the command line, where `ps` shows it), prints the new htpasswd
+ * with a bcrypt hash on stdout, and on stderr the `registry.users` entry that gives the user its
+ * role (nginx answers 403 to a user without one):
  *
  *   pulumi config get registryHtpasswd --stack staging \
- *     | REGISTRY_PASSWORD=... npm run --silent registry:add-user -- jenkins \
+ *     | REGISTRY_PASSWORD=... npm run --silent registry:add-user -- jenkins push \
  *     | pulumi config set --secret registryHtpasswd --stack staging
  */
 import bcrypt from "bcryptjs";
+import { REGISTRY_ROLES, type RegistryRole } from "../../components/config/types";
 import { parseHtpasswd, renderHtpasswd, upsertHtpasswd } from "../../components/registry/htpasswd";
 
 /** bcrypt cost: about a quarter second per hash here, paid once per login attempt by nginx. */
 export const BCRYPT_COST = 12;
+
+const USAGE = `usage: npm run --silent registry:add-user -- <user> <${REGISTRY_ROLES.join("|")}> (password in REGISTRY_PASSWORD)`;
+
+/** The user and role from the command line; throws the usage or names the bad role. */
+export function parseAddUserArgs(argv: readonly string[]): { user: string; role: RegistryRole } {
+  const [user, role, ...rest] = argv;
+  if (!user || !role || rest.length > 0) throw new Error(USAGE);
+  if (!REGISTRY_ROLES.includes(role as RegistryRole))
+    throw new Error(
+      `${JSON.stringify(role)} is not a registry role; use one of ${REGISTRY_ROLES.join(", ")}`,
+    );
+  return { user, role: role as RegistryRole };
+}
+
+/** What to add to the stack's registry block so the user gets its role. */
+export function registryUsersHint(user: string, role: RegistryRole): string {
+  return [
+    `registry:add-user: ${user} is in the new htpasswd; give it its role in the stack's registry block (Pulumi.<stack>.yaml), or nginx answers it 403:`,
+    "  ci-platform:registry:",
+    "    users:",
+    `      ${user}: ${role}`,
+    "",
+  ].join("\n");
+}
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return "";
@@ -21,20 +48,21 @@ async function readStdin(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const [user, ...rest] = process.argv.slice(2);
-  if (!user || rest.length > 0)
-    throw new Error(
-      "usage: npm run --silent registry:add-user -- <user> (password in REGISTRY_PASSWORD)",
-    );
+  const { user, role } = parseAddUserArgs(process.argv.slice(2));
   const password = process.env["REGISTRY_PASSWORD"];
   if (!password || password.length < 12)
     throw new Error("set REGISTRY_PASSWORD to the new password, at least 12 characters");
   const current = parseHtpasswd(await readStdin());
   const hash = await bcrypt.hash(password, BCRYPT_COST);
   process.stdout.write(renderHtpasswd(upsertHtpasswd(current, { user, hash })));
+  process.stderr.write(registryUsersHint(user, role));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`registry:add-user: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `registry:add-user: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * `npm run registry:prune -- --stack staging [--keep N] [--dry-run] [--url https://host:port]`:
  * applies retention to the stack's private registry. Credentials come from REGISTRY_USER and
- * REGISTRY_PASSWORD; the registry's containers are reached through the Docker engine of the CI
+ * REGISTRY_PASSWORD, a user with the delete role in `registry.users` (nginx answers any other
+ * user's DELETE with 403); the registry's containers are reached through the Docker engine of the CI
  * host that runs them (DOCKER_HOST is set from the stack config).
  */
 import { resolve } from "node:path";
@@ -77,7 +78,9 @@ async function main(): Promise<void> {
   const user = process.env["REGISTRY_USER"];
   const password = process.env["REGISTRY_PASSWORD"];
   if (!user || !password)
-    throw new Error("set REGISTRY_USER and REGISTRY_PASSWORD to a registry user's credentials");
+    throw new Error(
+      "set REGISTRY_USER and REGISTRY_PASSWORD to the credentials of a registry user with the delete role in registry.users",
+    );
   const keep = value("--keep") === undefined ? registry.keepTags : Number(value("--keep"));
   const report = await pruneRegistry({
     api: new RegistryApi({

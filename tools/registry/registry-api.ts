@@ -101,6 +101,10 @@ export class RegistryApi {
 
   async deleteManifest(repository: string, digest: string): Promise<void> {
     const res = await this.call("DELETE", `/v2/${repository}/manifests/${digest}`);
+    if (res.status === 403)
+      throw new Error(
+        `DELETE ${repository}@${digest}: HTTP 403: ${this.options.user} may not delete; run as a user with the delete role in registry.users`,
+      );
     if (res.status !== 202)
       throw new Error(
         `DELETE ${repository}@${digest}: HTTP ${res.status} ${res.body.slice(0, 200)}`,
