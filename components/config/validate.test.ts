@@ -510,6 +510,8 @@ describe("validateCatalog", () => {
         dependsOn: ["kafka"],
         healthPath: "/",
         memoryMb: 64,
+        cpus: "0.5",
+        pidsLimit: 64,
       },
       {
         kind: "app",
@@ -519,6 +521,8 @@ describe("validateCatalog", () => {
         dependsOn: [],
         healthPath: "/",
         memoryMb: 64,
+        cpus: "0.5",
+        pidsLimit: 64,
       },
     ];
     expect(validateCatalog(broken).map((i) => i.message)).toEqual([
