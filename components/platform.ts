@@ -124,6 +124,7 @@ function buildCiHosts(
           htpasswd: required(secrets.registryHtpasswd, "registryHtpasswd"),
           tlsKey: required(secrets.registryTlsKey, "registryTlsKey"),
           httpSecret: required(secrets.registryHttpSecret, "registryHttpSecret"),
+          dockerHost: registryHostConfig.dockerHost,
           provider: registryHost.provider,
           images: registryHost.images,
         })

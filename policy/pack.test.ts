@@ -26,6 +26,9 @@ const PRIVILEGED = {
   memory: 1024,
   memorySwap: 1024,
   logOpts: { "max-size": "10m", "max-file": "3" },
+  cpus: "1.0",
+  readOnly: true,
+  labels: [{ label: "ci-platform.pids-limit", value: "512" }],
   privileged: true,
 };
 

@@ -25,8 +25,18 @@ const goodContainer = (inputs: Record<string, unknown> = {}): PolicyResource =>
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },
     privileged: false,
+    cpus: "0.5",
+    readOnly: true,
+    labels: [{ label: "ci-platform.pids-limit", value: "128" }],
     ...inputs,
   });
+
+const labelled = (...labels: [string, string][]) => ({
+  labels: [
+    { label: "ci-platform.pids-limit", value: "128" },
+    ...labels.map(([label, value]) => ({ label, value })),
+  ],
+});
 
 const goodInstance = (inputs: Record<string, unknown> = {}): PolicyResource =>
   res(T.instance, "app-1", {
@@ -92,6 +102,57 @@ describe.each<{
       [
         goodContainer({ privileged: true }),
         ["runs privileged; remove privileged and add only the capabilities it needs"],
+      ],
+    ],
+  },
+  {
+    rule: "containers-pids-cpu-readonly-network",
+    passing: [
+      goodContainer(),
+      goodContainer({ cpus: "1.0", tmpfs: { "/tmp": "size=64m" } }),
+      // The allow-list: uploads (Docker refuses to copy them into a read-only rootfs), slots.
+      goodContainer({ readOnly: undefined, uploads: [{ file: "/etc/x.conf", content: "x" }] }),
+      goodContainer({ readOnly: false, ...labelled(["ci-platform.slot", "blue"]) }),
+      goodContainer({ networkMode: "host", ...labelled(["ci-platform.role", "dev-datastore"]) }),
+      goodContainer({ networkMode: "host", ...labelled(["ci-platform.role", "release-proxy"]) }),
+    ],
+    failing: [
+      [
+        res(T.container, "bare", { image: "x:1" }),
+        [
+          "label ci-platform.pids-limit is not set; set a PIDs limit from 1 to 32768 (hardenedContainerArgs) and apply it with applyPidsLimit",
+          'cpus is not set; set a CPU limit such as "0.5" or "1.0"',
+          "readOnly is not true; run the rootfs read-only, with tmpfs or volumes for what the image writes",
+        ],
+      ],
+      [
+        goodContainer({
+          cpus: "1",
+          labels: [{ label: "ci-platform.pids-limit", value: "0" }],
+        }),
+        [
+          'label ci-platform.pids-limit is "0"; set a PIDs limit from 1 to 32768 (hardenedContainerArgs) and apply it with applyPidsLimit',
+          'cpus "1" reads back as "1.0": a replacement on every preview; write the read-back form',
+        ],
+      ],
+      [
+        goodContainer({ cpus: 0.5, readOnly: false }),
+        [
+          'cpus is 0.5; set a CPU limit such as "0.5" or "1.0"',
+          "readOnly is not true; run the rootfs read-only, with tmpfs or volumes for what the image writes",
+        ],
+      ],
+      [
+        goodContainer({ networkMode: "host" }),
+        [
+          'networkMode is "host" with ci-platform.role not set; only dev-datastore and release-proxy containers share the host\'s network: use a bridge network',
+        ],
+      ],
+      [
+        goodContainer({ networkMode: "host", ...labelled(["ci-platform.role", "registry"]) }),
+        [
+          'networkMode is "host" with ci-platform.role "registry"; only dev-datastore and release-proxy containers share the host\'s network: use a bridge network',
+        ],
       ],
     ],
   },

@@ -4,6 +4,12 @@
  * (`npm run policy`, where secrets are the string "[secret]") and, through `policy/index.ts`,
  * as a Pulumi policy pack during `pulumi preview --policy-pack policy`.
  */
+import {
+  MAX_PIDS_LIMIT,
+  nanoCpus,
+  PIDS_LIMIT_LABEL,
+  readBackCpus,
+} from "../components/ci-host/container-limits";
 
 import { isWorldOpen, parseCidr } from "../components/config/ipv4";
 
@@ -129,6 +135,79 @@ const containerLimits: PolicyRule = {
       if (missing.length > 0) {
         problems.push(
           `logOpts has no ${missing.join(" or ")}; rotate logs with logOpts {"max-size": "10m", "max-file": "3"}`,
+        );
+      }
+    }
+    return problems;
+  },
+};
+
+/** Labels of the containers that may share the host's network, and why each needs it. */
+export const HOST_NETWORK_ROLES: Readonly<Record<string, string>> = {
+  "dev-datastore":
+    "dev-minimal: tests and laptops reach each datastore at 127.0.0.1:<default port>, bound to loopback only",
+  "release-proxy":
+    "the release proxy listens on the host's 127.0.0.1 per service and reaches the slots' published ports",
+};
+
+/**
+ * Containers that keep a writable rootfs, each with its reason: those with `uploads` (the docker
+ * provider copies uploads into `/` before the start, which Docker refuses on a read-only rootfs),
+ * and production slots (label `ci-platform.slot`: the service's own image, whose writes the
+ * platform does not know).
+ */
+function writableRootfsReason(inputs: Readonly<Record<string, unknown>>): string | undefined {
+  if (list(inputs["uploads"]).length > 0) return "uploads";
+  if (labelValue(inputs, "ci-platform.slot") !== undefined) return "service slot";
+  return undefined;
+}
+
+function labelValue(inputs: Readonly<Record<string, unknown>>, label: string): string | undefined {
+  const found = list(inputs["labels"])
+    .map(record)
+    .find((l) => l["label"] === label);
+  return typeof found?.["value"] === "string" ? found["value"] : undefined;
+}
+
+/**
+ * (c2) Every container has a PIDs limit (the `ci-platform.pids-limit` label, which the program's
+ * `docker update` applies: the provider has no input for it), a CPU limit (`cpus`, written as the
+ * provider reads it back) and, unless the allow-list above names its reason, a read-only rootfs;
+ * host networking only on the roles of HOST_NETWORK_ROLES.
+ */
+const containerIsolation: PolicyRule = {
+  name: "containers-pids-cpu-readonly-network",
+  description:
+    "Containers have a PIDs limit (label ci-platform.pids-limit), a CPU limit (cpus, as the provider reads it back), a read-only rootfs unless they have uploads or are a service slot, and use the host network only as dev-minimal datastores or the release proxy.",
+  types: [T.container],
+  check: (r) => {
+    const i = r.inputs;
+    const problems: string[] = [];
+    const pids = labelValue(i, PIDS_LIMIT_LABEL);
+    if (pids === undefined || !/^[1-9][0-9]*$/.test(pids) || Number(pids) > MAX_PIDS_LIMIT) {
+      problems.push(
+        `label ${PIDS_LIMIT_LABEL} is ${show(pids)}; set a PIDs limit from 1 to ${MAX_PIDS_LIMIT} (hardenedContainerArgs) and apply it with applyPidsLimit`,
+      );
+    }
+    const cpus = i["cpus"];
+    const nano = typeof cpus === "string" ? nanoCpus(cpus) : undefined;
+    if (nano === undefined || nano <= 0) {
+      problems.push(`cpus is ${show(cpus)}; set a CPU limit such as "0.5" or "1.0"`);
+    } else if (readBackCpus(nano) !== cpus) {
+      problems.push(
+        `cpus ${show(cpus)} reads back as ${show(readBackCpus(nano))}: a replacement on every preview; write the read-back form`,
+      );
+    }
+    if (i["readOnly"] !== true && writableRootfsReason(i) === undefined) {
+      problems.push(
+        "readOnly is not true; run the rootfs read-only, with tmpfs or volumes for what the image writes",
+      );
+    }
+    if (i["networkMode"] === "host") {
+      const role = labelValue(i, "ci-platform.role");
+      if (role === undefined || !(role in HOST_NETWORK_ROLES)) {
+        problems.push(
+          `networkMode is "host" with ci-platform.role ${show(role)}; only ${Object.keys(HOST_NETWORK_ROLES).join(" and ")} containers share the host's network: use a bridge network`,
         );
       }
     }
@@ -422,6 +501,7 @@ export const RULES: readonly PolicyRule[] = [
   statefulProtected,
   noPrivileged,
   containerLimits,
+  containerIsolation,
   imagesPinned,
   imdsv2Encrypted,
   noWorldIngress,

@@ -86,6 +86,39 @@ describe("docker provider read-back", () => {
     ]);
   });
 
+  it("reads back the CPU limit, read-only rootfs and tmpfs as a faithful declaration wrote them", () => {
+    const limited = {
+      ...declared,
+      cpus: "0.5",
+      readOnly: true,
+      tmpfs: { "/tmp": "size=64m", "/run/x": "" },
+    };
+    const engine = inspected({
+      MemorySwap: 256 * 1024 * 1024,
+      NanoCpus: 5e8,
+      ReadonlyRootfs: true,
+      Tmpfs: { "/run/x": "", "/tmp": "size=64m" },
+      PidsLimit: 64,
+    });
+    expect(containerDrift(limited, engine)).toEqual([]);
+  });
+
+  it("shows cpus written in a form the provider reads back differently, and an undeclared tmpfs", () => {
+    const engine = inspected({
+      MemorySwap: 256 * 1024 * 1024,
+      NanoCpus: 1e9,
+      ReadonlyRootfs: true,
+      Tmpfs: { "/tmp": "" },
+    });
+    expect(containerDrift({ ...declared, cpus: "1", readOnly: true }, engine)).toEqual([
+      'cpus: declared "1", reads back "1.0"',
+      'tmpfs: declared [], reads back [["/tmp",""]]',
+    ]);
+    expect(containerDrift({ ...declared, cpus: "1.0", tmpfs: { "/tmp": "" } }, engine)).toEqual([
+      "readOnly: declared false, reads back true",
+    ]);
+  });
+
   it.each([
     [0, "0s"],
     [5e9, "5s"],

@@ -66,6 +66,29 @@ describe("docker-translate", () => {
     expect(plan.connect).toEqual([]);
   });
 
+  it("translates the CPU limit, the read-only rootfs and its tmpfs mounts, sorted", () => {
+    const plan = containerPlan({
+      name: "testing-dev-mongodb",
+      image: "mongo:7.0",
+      cpus: "1.0",
+      readOnly: true,
+      tmpfs: { "/var/run/x": "", "/tmp": "size=64m" },
+    });
+    expect(plan.create).toEqual([
+      "create",
+      "--name",
+      "testing-dev-mongodb",
+      "--cpus",
+      "1.0",
+      "--read-only",
+      "--tmpfs",
+      "/tmp:size=64m",
+      "--tmpfs",
+      "/var/run/x",
+      "mongo:7.0",
+    ]);
+  });
+
   it("fails on a container input it does not know, rather than dropping it", () => {
     expect(() => containerPlan({ name: "x", image: "busybox", gpus: "all" })).toThrow(
       "the harness cannot translate container input(s) gpus; teach test/harness/docker-translate.ts",

@@ -333,6 +333,8 @@ describe("production blue-green releases, with Pulumi.production.yaml edited in 
       HOST_NAMES.flatMap((host) => [
         `create ${T.image} prod-${host}-api-green`,
         `create ${T.container} prod-${host}-api-green`,
+        // Its PIDs limit, applied over SSH once the container exists.
+        `create command:remote:Command prod-${host}-api-green-pids`,
       ]),
     );
     expect(diff.outputs).toEqual([]);

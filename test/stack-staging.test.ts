@@ -37,6 +37,9 @@ describe("staging stack under mocks, with Pulumi.staging.yaml", () => {
         "docker:index/volume:Volume registry-storage",
         "docker:index/container:Container registry-registry",
         "docker:index/container:Container registry-nginx",
+        // The containers' PIDs limits, which the docker provider has no input for.
+        "command:remote:Command registry-registry-pids",
+        "command:remote:Command registry-nginx-pids",
       ].sort(),
     );
     expect(findResource(plan, "docker:index/volume:Volume", "registry-storage")).toMatchObject({

@@ -3,6 +3,7 @@ import type { Evaluation } from "../tools/plan/evaluate";
 import { evaluateStack, findResource, resourceList } from "./mocks";
 
 const CONTAINER = "docker:index/container:Container";
+const COMMAND = "command:local:Command";
 const NODES = [
   "mongodb-cluster-a-node-1",
   "mongodb-cluster-a-node-2",
@@ -42,11 +43,15 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         ].map((slug) => `docker:index/remoteImage:RemoteImage ${host}-images-${slug}`),
         `ciplatform:services:DevServices ${host}-dev`,
         ...["mongodb", "postgres", "redis"].map((d) => `${CONTAINER} ${host}-dev-${d}`),
+        // Each container's PIDs limit, which the docker provider has no input for.
+        ...["mongodb", "postgres", "redis"].map((d) => `${COMMAND} ${host}-dev-${d}-pids`),
         `ciplatform:services:ProductionLikeServices ${host}-prodlike`,
         `docker:index/network:Network ${host}-prodlike-network`,
         `ciplatform:dns:ServiceDns ${host}-prodlike-dns`,
         `${CONTAINER} ${host}-prodlike-dns-dnsmasq`,
+        `${COMMAND} ${host}-prodlike-dns-dnsmasq-pids`,
         ...NODES.map((n) => `${CONTAINER} ${host}-prodlike-${n}`),
+        ...NODES.map((n) => `${COMMAND} ${host}-prodlike-${n}-pids`),
         ...NODES.map((n) => `docker:index/volume:Volume ${host}-prodlike-${n}-data`),
         ...NODES.filter((n) => !n.startsWith("redis")).map(
           (n) => `command:local:Command ${host}-prodlike-${n}-refresh`,
@@ -54,6 +59,7 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
         `ciplatform:release:ReleaseProxy ${host}-release`,
         `docker:index/volume:Volume ${host}-release-live`,
         `${CONTAINER} ${host}-release-nginx`,
+        `${COMMAND} ${host}-release-nginx-pids`,
         `command:local:Command ${host}-release-servers`,
         ...Object.keys(plan.outputs["services"] as object).map(
           (app) => `command:local:Command ${host}-release-live-${app}`,
@@ -96,6 +102,61 @@ describe("testing stack under mocks, with Pulumi.testing.yaml", () => {
     expect(redis.inputs["ports"]).toBeUndefined();
     expect(redis.deleteBeforeReplace).toBe(true);
     expect(redis.provider).toBe("ci-testing-1-docker");
+  });
+
+  it.each([
+    // [resource, cpus, PIDs limit, read-only rootfs, tmpfs]
+    ["ci-testing-1-dev-mongodb", "1.0", 512, true, { "/tmp": "size=64m" }],
+    ["ci-testing-1-dev-redis", "0.5", 64, true, undefined],
+    [
+      "ci-testing-1-prodlike-postgres-cluster-a-node-1",
+      "1.0",
+      256,
+      true,
+      { "/var/run/postgresql": "size=1m" },
+    ],
+    ["ci-testing-1-prodlike-redis-cluster-a-node-3", "0.5", 64, true, undefined],
+    // Uploaded config: Docker refuses the copy into a read-only rootfs.
+    ["ci-testing-1-prodlike-dns-dnsmasq", "0.25", 64, undefined, undefined],
+    ["ci-testing-1-release-nginx", "0.5", 32, undefined, undefined],
+  ])(
+    "limits %s to %s CPUs and %d PIDs, read-only rootfs %s",
+    (name, cpus, pids, readOnly, tmpfs) => {
+      const container = findResource(plan, CONTAINER, name);
+      expect(container.inputs["cpus"]).toBe(cpus);
+      expect(container.inputs["readOnly"]).toBe(readOnly);
+      expect(container.inputs["tmpfs"]).toEqual(tmpfs);
+      expect(container.inputs["labels"]).toContainEqual({
+        label: "ci-platform.pids-limit",
+        value: String(pids),
+      });
+      // The PIDs limit is applied on the host after each creation of the container.
+      const dockerName = String(container.inputs["name"]);
+      const command = findResource(plan, COMMAND, `${name}-pids`);
+      expect(command.inputs["create"]).toBe(
+        "DOCKER_HOST='unix:///var/run/docker.sock' sh -c " +
+          `'docker update --pids-limit ${pids} ${dockerName} >/dev/null && ` +
+          `test "$(docker inspect --format '\\''{{.HostConfig.PidsLimit}}'\\'' ${dockerName})" = ${pids}'`,
+      );
+      expect(command.inputs["triggers"]).toEqual([`${name}-id`, String(pids)]);
+    },
+  );
+
+  it("keeps host networking to dev-minimal and the release proxy, each labelled with its role", () => {
+    const hostNetworked = plan.resources
+      .filter((r) => r.type === CONTAINER && r.inputs["networkMode"] === "host")
+      .map((r) => [
+        r.name,
+        (r.inputs["labels"] as { label: string; value: string }[]).find(
+          (l) => l.label === "ci-platform.role",
+        )?.value,
+      ]);
+    expect(hostNetworked).toEqual([
+      ["ci-testing-1-dev-mongodb", "dev-datastore"],
+      ["ci-testing-1-dev-postgres", "dev-datastore"],
+      ["ci-testing-1-dev-redis", "dev-datastore"],
+      ["ci-testing-1-release-nginx", "release-proxy"],
+    ]);
   });
 
   it("gives every production-like node its own IP on the backend network, resolving through dnsmasq", () => {

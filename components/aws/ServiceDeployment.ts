@@ -1,7 +1,9 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_CONTAINER_PORT } from "../catalog/catalog";
 import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { pidsLimitCommand } from "../ci-host/container-limits";
 import type { StackApp } from "../config/types";
 import { slotVersions } from "./aws-render";
 import type { FleetHost } from "./HostFleet";
@@ -56,11 +58,18 @@ export class ServiceDeployment extends pulumi.ComponentResource {
           { name: `${args.registry}/${app.name}:${version}`, keepLocally: true },
           { parent: this, provider },
         );
-        new docker.Container(
+        const dockerName = `${app.name}-${slot}`;
+        const container = new docker.Container(
           `${name}-${app.name}-${slot}`,
           {
-            ...hardenedContainerArgs(app.memoryMb),
-            name: `${app.name}-${slot}`,
+            // The image is the service's own build: which paths it writes is not known here, so
+            // the rootfs stays writable (the policy's allow-list names production slots).
+            ...hardenedContainerArgs(app, [
+              { label: "ci-platform.service", value: app.name },
+              { label: "ci-platform.slot", value: slot },
+              { label: "ci-platform.version", value: version },
+            ]),
+            name: dockerName,
             image: pulled.imageId,
             ports: [
               {
@@ -72,13 +81,24 @@ export class ServiceDeployment extends pulumi.ComponentResource {
             ],
             envs: [`APP_ENV=${args.appEnv}`, `RELEASE_SLOT=${slot}`],
             dnsSearches: [args.regionDomain],
-            labels: [
-              { label: "ci-platform.service", value: app.name },
-              { label: "ci-platform.slot", value: slot },
-              { label: "ci-platform.version", value: version },
-            ],
           },
           { parent: this, provider, deleteBeforeReplace: true },
+        );
+        // The PIDs limit, which the docker provider has no input for (see container-limits.ts),
+        // over the same SSH route as the provider; re-applied whenever the container is new.
+        new command.remote.Command(
+          `${name}-${app.name}-${slot}-pids`,
+          {
+            connection: {
+              host: args.host.instance.privateIp,
+              user: args.sshUser,
+              dialErrorLimit: 5,
+              ...(args.bastion ? { proxy: { host: args.bastion, user: args.sshUser } } : {}),
+            },
+            create: pidsLimitCommand(dockerName, app.pidsLimit),
+            triggers: [container.id, String(app.pidsLimit)],
+          },
+          { parent: this, dependsOn: [container] },
         );
       }
     }

@@ -16,8 +16,17 @@ export interface DatastoreEntry {
   readonly clusters: Readonly<Record<string, number>>;
   /** Container memory limit in MiB. */
   readonly memoryMb: number;
+  /** CPU limit, a decimal number of CPUs as the docker provider reads it back (`0.5`, `1.0`). */
+  readonly cpus: string;
+  /** Most processes and threads the container may run at once. */
+  readonly pidsLimit: number;
   /** Where the datastore keeps its data inside the container: a protected volume on production-like nodes. */
   readonly dataPath: string;
+  /**
+   * Paths the image writes outside its `VOLUME`s (which Docker backs with a volume even on a
+   * read-only rootfs) -> tmpfs options: with these the container runs with a read-only rootfs.
+   */
+  readonly tmpfs: Readonly<Record<string, string>>;
   /** Health check run inside the container, when the image has a client for one. */
   readonly healthcheck?: readonly string[];
   /**
@@ -50,6 +59,10 @@ export interface AppEntry {
   readonly healthPath: string;
   /** Container memory limit in MiB. */
   readonly memoryMb: number;
+  /** CPU limit, a decimal number of CPUs as the docker provider reads it back (`0.5`, `1.0`). */
+  readonly cpus: string;
+  /** Most processes and threads the container may run at once. */
+  readonly pidsLimit: number;
   /** Base image the service's Dockerfile builds on (its `BASE_IMAGE` build argument). @default DEFAULT_APP_BASE_IMAGE */
   readonly baseImage?: string;
 }
@@ -75,6 +88,9 @@ function app(name: string, dependsOn: readonly string[], extra: Partial<AppEntry
     dependsOn,
     healthPath: "/health",
     memoryMb: 256,
+    cpus: "0.5",
+    // Node.js: the main thread, V8's and libuv's pools (about a dozen), and the health check.
+    pidsLimit: 128,
     ...extra,
   };
 }
@@ -87,7 +103,13 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     port: 27017,
     clusters: { "cluster-a": 3 },
     memoryMb: 1024,
+    cpus: "1.0",
+    // mongod runs a thread per connection, plus about 30 of its own.
+    pidsLimit: 512,
     dataPath: "/data/db",
+    // The image's VOLUMEs are /data/db and /data/configdb; mongod's socket is /tmp/mongodb-27017.sock
+    // (net.unixDomainSocket.pathPrefix) and the entrypoint's temporary config goes to /tmp too.
+    tmpfs: { "/tmp": "size=64m" },
     healthcheck: ["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"],
     // The image's entrypoint adds --bind_ip_all unless --bind_ip is given.
     loopbackCommand: ["mongod", "--bind_ip", "127.0.0.1"],
@@ -99,7 +121,12 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     port: 6379,
     clusters: { "cluster-a": 3 },
     memoryMb: 256,
+    cpus: "0.5",
+    // The main thread, a few background (bio and I/O) threads, a forked child per save.
+    pidsLimit: 64,
     dataPath: "/data",
+    // The image's VOLUME and WORKDIR /data is all redis writes (dump.rdb, appendonly files).
+    tmpfs: {},
     healthcheck: ["CMD", "redis-cli", "ping"],
     // Without a config file redis listens on every interface, and the image turns protected mode off.
     loopbackCommand: ["redis-server", "--bind", "127.0.0.1"],
@@ -111,7 +138,12 @@ export const SERVICE_CATALOG: readonly CatalogEntry[] = [
     port: 5432,
     clusters: { "cluster-a": 2 },
     memoryMb: 512,
+    cpus: "1.0",
+    // A backend process per connection (max_connections 100) and about ten background workers.
+    pidsLimit: 256,
     dataPath: "/var/lib/postgresql/data",
+    // PGDATA is the image's VOLUME; the socket and its lock file go to /var/run/postgresql.
+    tmpfs: { "/var/run/postgresql": "size=1m" },
     healthcheck: ["CMD", "pg_isready", "-U", "postgres"],
     // The image's postgresql.conf sets listen_addresses = '*'.
     loopbackCommand: ["postgres", "-c", "listen_addresses=127.0.0.1"],

@@ -71,6 +71,7 @@ export class CiHost extends pulumi.ComponentResource {
           {
             stack: args.stack,
             datastores: args.datastores,
+            dockerHost: host.dockerHost,
             provider: this.provider,
             images,
             datastorePassword: args.datastorePassword,

@@ -6,7 +6,7 @@ export interface HostCommandArgs {
   /** The command line to run on the host when created, or when `triggers` change. */
   readonly create: pulumi.Input<string>;
   /** Values whose change re-runs the command; chosen deliberately, never connection details. */
-  readonly triggers: readonly string[];
+  readonly triggers: readonly pulumi.Input<string>[];
   /** Written to the command's standard input. @default nothing */
   readonly stdin?: pulumi.Input<string>;
 }

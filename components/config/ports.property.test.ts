@@ -29,6 +29,8 @@ const catalogs = fc
       dependsOn: ["redis"],
       healthPath: "/health",
       memoryMb: 64,
+      cpus: "0.5",
+      pidsLimit: 64,
       ...(a.pin === undefined ? {} : { hostPort: a.pin }),
     })),
   ]);

@@ -525,6 +525,8 @@ describe("validateCatalog", () => {
         dependsOn: ["kafka"],
         healthPath: "/",
         memoryMb: 64,
+        cpus: "0.5",
+        pidsLimit: 64,
       },
       {
         kind: "app",
@@ -534,6 +536,8 @@ describe("validateCatalog", () => {
         dependsOn: [],
         healthPath: "/",
         memoryMb: 64,
+        cpus: "0.5",
+        pidsLimit: 64,
       },
     ];
     expect(validateCatalog(broken).map((i) => i.message)).toEqual([

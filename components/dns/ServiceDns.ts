@@ -1,6 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
+import { PLATFORM_LIMITS } from "../ci-host/container-limits";
+import type { DockerHost } from "../config/types";
 import {
   containerName,
   DNSMASQ_CONF_PATH,
@@ -23,6 +25,8 @@ export interface ServiceDnsArgs {
   readonly network: docker.Network;
   /** The resolver's fixed address on that network. */
   readonly address: string;
+  /** The host, for the command that applies the container's PIDs limit. */
+  readonly dockerHost: DockerHost;
   readonly provider: docker.Provider;
   readonly images: HostImages;
 }
@@ -35,11 +39,14 @@ export class ServiceDns extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:dns:ServiceDns", name, {}, opts);
     const conf = renderDnsmasqConf(args.records, args.regionDomain, args.upstream);
+    const dockerName = containerName(args.stack, "dnsmasq");
     const container = new docker.Container(
       `${name}-dnsmasq`,
       {
-        ...hardenedContainerArgs(64),
-        name: containerName(args.stack, "dnsmasq"),
+        ...hardenedContainerArgs(PLATFORM_LIMITS.dnsmasq),
+        // The rootfs stays writable: the config is an upload, which Docker refuses to copy into a
+        // read-only rootfs (see container-limits.ts).
+        name: dockerName,
         image: args.images.ref(PLATFORM_IMAGES.dnsmasq),
         entrypoints: ["dnsmasq"],
         command: ["--keep-in-foreground", "--log-facility=-", `--conf-file=${DNSMASQ_CONF_PATH}`],
@@ -58,6 +65,14 @@ export class ServiceDns extends pulumi.ComponentResource {
         },
       },
       { parent: this, provider: args.provider, deleteBeforeReplace: true },
+    );
+    applyPidsLimit(
+      `${name}-dnsmasq-pids`,
+      args.dockerHost,
+      container,
+      dockerName,
+      PLATFORM_LIMITS.dnsmasq,
+      { parent: this },
     );
     this.address = pulumi.output(args.address);
     this.containerName = container.name;

@@ -1,11 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerName } from "../ci-host/ci-host-render";
-import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
+import { PLATFORM_LIMITS } from "../ci-host/container-limits";
 import type { HostImages } from "../ci-host/HostImages";
 import { platformNetworkSubnets } from "../catalog/allocation";
 import { parseCidr } from "../config/ipv4";
-import type { RegistryConfig } from "../config/types";
+import type { DockerHost, RegistryConfig } from "../config/types";
 import {
   NGINX_CONF_PATH,
   NGINX_CONTAINER_LAYOUT,
@@ -37,6 +38,8 @@ export interface PrivateRegistryArgs {
   readonly tlsKey: pulumi.Input<string>;
   /** Random string the registry signs upload state with. */
   readonly httpSecret: pulumi.Input<string>;
+  /** The registry host, for the commands that apply the containers' PIDs limits. */
+  readonly dockerHost: DockerHost;
   readonly provider: docker.Provider;
   readonly images: HostImages;
 }
@@ -97,7 +100,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const registryContainer = new docker.Container(
       `${name}-registry`,
       {
-        ...hardenedContainerArgs(512),
+        ...hardenedContainerArgs(PLATFORM_LIMITS.registry),
+        // The rootfs stays writable: the config is an upload, which Docker refuses to copy into a
+        // read-only rootfs (see container-limits.ts).
         name: containerName(args.stack, "registry"),
         image: args.images.ref(REGISTRY_IMAGES.registry),
         uploads: [
@@ -128,10 +133,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         users: registry.users,
       },
     );
-    new docker.Container(
+    const nginxContainer = new docker.Container(
       `${name}-nginx`,
       {
-        ...hardenedContainerArgs(128),
+        ...hardenedContainerArgs(PLATFORM_LIMITS.registryNginx),
+        // The rootfs stays writable: the config is an upload (see container-limits.ts).
         name: containerName(args.stack, "registry-nginx"),
         image: args.images.ref(REGISTRY_IMAGES.nginx),
         entrypoints: ["sh", "-c"],
@@ -164,6 +170,15 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       },
       { ...child, deleteBeforeReplace: true, dependsOn: [registryContainer] },
     );
+    for (const [role, container, limits] of [
+      ["registry", registryContainer, PLATFORM_LIMITS.registry],
+      ["nginx", nginxContainer, PLATFORM_LIMITS.registryNginx],
+    ] as const) {
+      const dockerName = containerName(args.stack, role === "nginx" ? "registry-nginx" : role);
+      applyPidsLimit(`${name}-${role}-pids`, args.dockerHost, container, dockerName, limits, {
+        parent: this,
+      });
+    }
 
     this.address = pulumi.output(registry.address);
     this.url = pulumi.output(`https://${registry.address}`);

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostImages } from "../ci-host/HostImages";
 import { hostCommand } from "../ci-host/HostCommand";
 import { containerName } from "../ci-host/ci-host-render";
-import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
+import { PLATFORM_LIMITS } from "../ci-host/container-limits";
 import { commandLine } from "../ci-host/shell";
 import { REGISTRY_IMAGES } from "../registry/PrivateRegistry";
 import type { DockerHost, StackApp } from "../config/types";
@@ -41,6 +42,11 @@ export interface ReleaseProxyArgs {
  * public port on 127.0.0.1 and proxying to its live slot. The slots themselves are the pipeline's
  * (and `npm run release`'s) containers, published on the slot ports.
  *
+ * Host networking is the design here: the proxy listens on the host's 127.0.0.1 at each service's
+ * public port and reaches the slots at their published 127.0.0.1 ports, and a port change is a
+ * reload, not a new port mapping (which would replace the container). The policy allows host
+ * networking only on this container (label `ci-platform.role=release-proxy`) and dev-minimal's.
+ *
  * Which slot is live is stack config (`services.apps.<app>.liveSlot`): when it changes, that
  * service's command rewrites its live file and reloads nginx, so a switch by review never replaces
  * the container.
@@ -67,16 +73,20 @@ export class ReleaseProxy extends pulumi.ComponentResource {
     const container = new docker.Container(
       `${name}-nginx`,
       {
-        ...hardenedContainerArgs(64),
+        ...hardenedContainerArgs(PLATFORM_LIMITS.releaseProxy, [
+          { label: "ci-platform.role", value: "release-proxy" },
+        ]),
+        // The rootfs stays writable: the config is an upload, which Docker refuses to copy into a
+        // read-only rootfs (see container-limits.ts).
         name: proxyName,
         image: args.images.ref(RELEASE_PROXY_IMAGE),
+        // Host networking, by design: see the class comment.
         networkMode: "host",
         entrypoints: ["sh", "-c"],
         command: [renderProxyEntrypoint(layout)],
         // Fixed: the servers are installed below, so a port change never replaces the container.
         uploads: [{ file: layout.conf, content: renderReleaseProxyConf(layout, []) }],
         volumes: [{ volumeName: liveVolume.name, containerPath: layout.liveDir }],
-        labels: [{ label: "ci-platform.role", value: "release-proxy" }],
         healthcheck: {
           tests: ["CMD-SHELL", `kill -0 "$(cat ${layout.pid})"`],
           interval: "15s",
@@ -86,6 +96,14 @@ export class ReleaseProxy extends pulumi.ComponentResource {
         },
       },
       { ...child, deleteBeforeReplace: true },
+    );
+    applyPidsLimit(
+      `${name}-nginx-pids`,
+      args.dockerHost,
+      container,
+      proxyName,
+      PLATFORM_LIMITS.releaseProxy,
+      { parent: this },
     );
 
     // A local command talks to the same engine as the provider; on an SSH host, its own.

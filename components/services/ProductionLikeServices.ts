@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreEntry } from "../catalog/catalog";
 import { dynamicAddressRange, gatewayAddress } from "../catalog/allocation";
 import { containerName } from "../ci-host/ci-host-render";
-import { hardenedContainerArgs } from "../ci-host/container-defaults";
+import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
+import { readOnlyRootfs } from "../ci-host/container-limits";
 import type { HostImages } from "../ci-host/HostImages";
 import { parseCidr } from "../config/ipv4";
 import type { DataRefreshConfig, DockerHost, PlacedNode } from "../config/types";
@@ -86,6 +87,7 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
         upstream: args.dnsUpstream,
         network,
         address: args.resolverIp,
+        dockerHost: args.dockerHost,
         provider: args.provider,
         images: args.images,
       },
@@ -108,11 +110,16 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
         },
         { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
       );
+      const dockerName = containerName(args.stack, node.name);
       const container = new docker.Container(
         `${name}-${node.name}`,
         {
-          ...hardenedContainerArgs(entry.memoryMb),
-          name: containerName(args.stack, node.name),
+          ...hardenedContainerArgs(entry, [
+            { label: "ci-platform.node", value: node.name },
+            { label: "ci-platform.datastore", value: node.datastore },
+          ]),
+          ...readOnlyRootfs(entry.tmpfs),
+          name: dockerName,
           hostname: node.name,
           image: args.images.ref(entry.image),
           networksAdvanced: [{ name: network.name, ipv4Address: node.ip, aliases: [node.name] }],
@@ -120,14 +127,13 @@ export class ProductionLikeServices extends pulumi.ComponentResource {
           dns: [args.resolverIp],
           dnsSearches: [args.regionDomain],
           ...datastoreEnvs(entry, args.datastorePassword),
-          labels: [
-            { label: "ci-platform.node", value: node.name },
-            { label: "ci-platform.datastore", value: node.datastore },
-          ],
           ...(healthcheck ? { healthcheck } : {}),
         },
         { parent: this, provider: args.provider, deleteBeforeReplace: true },
       );
+      applyPidsLimit(`${name}-${node.name}-pids`, args.dockerHost, container, dockerName, entry, {
+        parent: this,
+      });
       const refresh = args.dataRefresh?.find((r) => r.datastore === node.datastore);
       if (refresh) {
         hostCommand(

@@ -11,6 +11,17 @@
  * | mongo:7.0   | `-x` first argument means `mongod -x`; without `--bind_ip`/`--bind_ip_all` the entrypoint adds `--bind_ip_all` (every interface); `--port` moves 27017; an unknown option stops mongod (exit 2) | docker-library/mongo `7.0/docker-entrypoint.sh`; mongod's options |
  * | redis:7.2   | `-x` or `*.conf` first argument means `redis-server ...`; without `--bind` redis listens on every interface (no config file: `bind * -::*`) and the entrypoint turns protected mode off; `--port` moves 6379; an unknown directive stops it (exit 1) | docker-library/redis `docker-entrypoint.sh`; redis.conf |
  * | postgres:16 | `-x` first argument means `postgres -x`; an uninitialised data dir needs `POSTGRES_PASSWORD`, `POSTGRES_PASSWORD_FILE` or `POSTGRES_HOST_AUTH_METHOD`, else exit 1 with the image's message; `listen_addresses` defaults to `*` (the image's postgresql.conf), `-c listen_addresses=` and `-c port=`/`-p` move it | docker-library/postgres `16/bookworm/docker-entrypoint.sh` (`docker_verify_minimum_env`) and Dockerfile |
+ *
+ * What each image writes, so a read-only rootfs without the tmpfs or volume it needs fails here
+ * as the real server would (each stand-in refuses to start, naming the path, unless every one of
+ * them is writable). The stand-ins declare the same `VOLUME`s as the real Dockerfiles, which Docker
+ * backs with anonymous volumes even on a read-only rootfs:
+ *
+ * | image       | writes                                                                                   | source |
+ * | ----------- | ---------------------------------------------------------------------------------------- | ------ |
+ * | mongo:7.0   | `/data/db` and `/data/configdb` (`VOLUME`s; the entrypoint chowns both), `/tmp` (mongod's socket `/tmp/mongodb-<port>.sock`, `net.unixDomainSocket.pathPrefix`; the entrypoint's temporary config) | docker-library/mongo `7.0/Dockerfile`, `7.0/docker-entrypoint.sh`; mongod's configuration options |
+ * | redis:7.2   | `/data` only (`VOLUME` and `WORKDIR`: dump.rdb, appendonly files)                         | docker-library/redis `7.2/debian/Dockerfile`, `docker-entrypoint.sh` |
+ * | postgres:16 | `PGDATA` `/var/lib/postgresql/data` (`VOLUME`, initdb), `/var/run/postgresql` (socket and its lock file; the entrypoint's `docker_create_db_directories`) | docker-library/postgres `16/bookworm/Dockerfile`, `docker-entrypoint.sh` |
  */
 import type { DatastoreEntry } from "../../components/catalog/catalog";
 import type { PrivateDockerd } from "./dockerd";
@@ -18,14 +29,28 @@ import { buildRootfsImage, type BuiltImage } from "./images";
 
 const BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** The server side of every stand-in: serve on `$bind:$port` until TERM, like a real server. */
-const SERVE = `serve() {
-  # "$1" is the address the real server would bind, "$2" its port; 0.0.0.0 is every interface.
+/**
+ * The server side of every stand-in: refuse to start unless every path the real image writes is
+ * writable, then serve on `$bind:$port` until TERM, like a real server. The page lives in the data
+ * directory, which the real server writes anyway.
+ */
+const SERVE = `require_writable() {
+  for dir in "$@"; do
+    # touch, not a redirection: a failed redirection of a builtin ends the shell before the message.
+    if ! mkdir -p "$dir" 2>/dev/null || ! touch "$dir/.stand-in-write-probe" 2>/dev/null; then
+      echo "$IMAGE stand-in: cannot write $dir (Read-only file system?); the real image writes there: mount a volume or tmpfs on it" >&2
+      exit 1
+    fi
+    rm -f "$dir/.stand-in-write-probe"
+  done
+}
+serve() {
+  # "$1" is the address the real server would bind, "$2" its port, "$3" its data directory.
   echo "listening on $1:$2"
-  mkdir -p /srv/stub
-  echo "stand-in $IMAGE on $1:$2" > /srv/stub/index.html
+  mkdir -p "$3/.stand-in-page"
+  echo "stand-in $IMAGE on $1:$2" > "$3/.stand-in-page/index.html"
   trap 'exit 0' TERM INT
-  httpd -f -p "$1:$2" -h /srv/stub &
+  httpd -f -p "$1:$2" -h "$3/.stand-in-page" &
   wait
 }`;
 
@@ -53,7 +78,9 @@ done
 # The entrypoint appends --bind_ip_all when no bind address was given.
 [ -n "$bind" ] || bind=0.0.0.0
 case "$bind" in *,*) echo "stand-in: several bind addresses are not modelled: $bind" >&2; exit 2 ;; esac
-serve "$bind" "$port"
+require_writable /data/db /data/configdb /tmp
+: > "/tmp/mongodb-$port.sock"
+serve "$bind" "$port" /data/db
 `;
 
 const REDIS_ENTRYPOINT = `#!/bin/sh
@@ -79,7 +106,8 @@ done
 # No config file: redis 7 binds every interface (bind * -::*).
 [ -n "$bind" ] || bind=0.0.0.0
 case "$bind" in *" "*) echo "stand-in: several bind addresses are not modelled: $bind" >&2; exit 1 ;; esac
-serve "$bind" "$port"
+require_writable /data
+serve "$bind" "$port" /data
 `;
 
 const POSTGRES_ENTRYPOINT = `#!/bin/sh
@@ -90,6 +118,7 @@ case "\${1:-}" in -*) set -- postgres "$@" ;; esac
 [ "\${1:-}" = postgres ] || exec "$@"
 shift
 PGDATA=\${PGDATA:-/var/lib/postgresql/data}
+require_writable "$PGDATA" /var/run/postgresql
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -z "\${POSTGRES_PASSWORD:-}" ] && [ -z "\${POSTGRES_PASSWORD_FILE:-}" ] && [ -z "\${POSTGRES_HOST_AUTH_METHOD:-}" ]; then
     cat >&2 <<'EOF'
@@ -117,12 +146,13 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 listen=$(echo "$listen" | tr -d "'")
+: > "/var/run/postgresql/.s.PGSQL.$port.lock"
 case "$listen" in
-  '*'|0.0.0.0) serve 0.0.0.0 "$port" ;;
-  localhost) serve 127.0.0.1 "$port" ;;
+  '*'|0.0.0.0) serve 0.0.0.0 "$port" "$PGDATA" ;;
+  localhost) serve 127.0.0.1 "$port" "$PGDATA" ;;
   '') echo "no TCP listener: listen_addresses is empty" >&2; trap 'exit 0' TERM INT; while :; do sleep 1; done ;;
   *,*) echo "stand-in: several listen addresses are not modelled: $listen" >&2; exit 1 ;;
-  *) serve "$listen" "$port" ;;
+  *) serve "$listen" "$port" "$PGDATA" ;;
 esac
 `;
 
@@ -132,15 +162,34 @@ interface StandInSpec {
   readonly cmd: string;
   /** Client tools the catalog's health checks call. */
   readonly healthCommands: readonly string[];
+  /** The real Dockerfile's `VOLUME`s. */
+  readonly volumes: readonly string[];
+  /** Further directories the real image has (owned by its server's user there). */
+  readonly dirs: readonly string[];
 }
 
 const STAND_INS: Readonly<Record<string, StandInSpec>> = {
-  "mongo:7.0": { entrypoint: MONGO_ENTRYPOINT, cmd: "mongod", healthCommands: ["mongosh"] },
-  "redis:7.2": { entrypoint: REDIS_ENTRYPOINT, cmd: "redis-server", healthCommands: ["redis-cli"] },
+  "mongo:7.0": {
+    entrypoint: MONGO_ENTRYPOINT,
+    cmd: "mongod",
+    healthCommands: ["mongosh"],
+    volumes: ["/data/db", "/data/configdb"],
+    dirs: [],
+  },
+  "redis:7.2": {
+    entrypoint: REDIS_ENTRYPOINT,
+    cmd: "redis-server",
+    healthCommands: ["redis-cli"],
+    volumes: ["/data"],
+    dirs: [],
+  },
   "postgres:16": {
     entrypoint: POSTGRES_ENTRYPOINT,
     cmd: "postgres",
     healthCommands: ["pg_isready", "psql", "pg_restore"],
+    volumes: ["/var/lib/postgresql/data"],
+    // /var/run is a link to /run in the stand-in's rootfs, as in Debian's.
+    dirs: ["/run/postgresql"],
   },
 };
 
@@ -164,7 +213,7 @@ export function buildDatastoreStandIn(
   const probe = `#!/bin/sh\nexec timeout 3 wget -q -O /dev/null http://127.0.0.1:${entry.port}/\n`;
   return buildRootfsImage(dockerd, {
     tag: entry.image,
-    dirs: [entry.dataPath, "/srv/stub"],
+    dirs: [entry.dataPath, ...spec.volumes, ...spec.dirs],
     files: [
       { path: "/usr/local/bin/docker-entrypoint.sh", mode: 0o755, content: spec.entrypoint },
       ...spec.healthCommands.map((name) => ({
@@ -176,6 +225,7 @@ export function buildDatastoreStandIn(
     changes: [
       `ENV PATH=${BASE_PATH}`,
       `EXPOSE ${entry.port}/tcp`,
+      `VOLUME ${JSON.stringify(spec.volumes)}`,
       'ENTRYPOINT ["docker-entrypoint.sh"]',
       `CMD ["${spec.cmd}"]`,
     ],

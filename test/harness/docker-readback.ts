@@ -14,6 +14,11 @@
  * - `healthcheck` durations are Go durations (`time.Duration.String()`: `30s`, `1m0s`), so a
  *   declared `60s` reads back as `1m0s`.
  * - `log_opts`, when declared, read back as the engine's `LogConfig.Config`.
+ * - `cpus` is `nanoInt64ToDecimalString(HostConfig.NanoCPUs)` when positive, else left unset
+ *   (`readBackCpus` in components/ci-host/container-limits.ts ports it); ForceNew.
+ * - `read_only` is `HostConfig.ReadonlyRootfs` (ForceNew); `tmpfs` is `HostConfig.Tmpfs` verbatim.
+ * - The PIDs limit is not read back at all (the provider has no such field): the harness checks
+ *   `HostConfig.PidsLimit` against the `ci-platform.pids-limit` label instead.
  * - `hostname`, `entrypoint`, `command` and `security_opts` are Computed: compared only when
  *   declared. Environment and labels are not read back at all.
  * - `network_mode` is compared only when declared: with `networks_advanced` the provider creates
@@ -24,6 +29,7 @@
  * declared `CMD` form is compared as the `CMD-SHELL` form it was given, and entrypoint words after
  * the first as the head of the command; the provider sends both as declared.
  */
+import { readBackCpus } from "../../components/ci-host/container-limits";
 import { healthCommand, type Inputs } from "./docker-translate";
 
 /** The fields of `docker inspect <container>` the provider reads back. */
@@ -44,6 +50,10 @@ export interface ContainerInspect {
   readonly HostConfig: {
     readonly Memory?: number;
     readonly MemorySwap?: number;
+    readonly NanoCpus?: number;
+    readonly PidsLimit?: number | null;
+    readonly ReadonlyRootfs?: boolean;
+    readonly Tmpfs?: Record<string, string> | null;
     readonly CapAdd?: readonly string[] | null;
     readonly CapDrop?: readonly string[] | null;
     readonly RestartPolicy?: { readonly Name?: string };
@@ -83,6 +93,8 @@ export function readBackContainer(inspect: ContainerInspect): Record<string, unk
     command: [...(inspect.Config.Cmd ?? [])],
     memory: Math.trunc((host.Memory ?? 0) / MIB),
     memorySwap: swap > 0 ? Math.trunc(swap / MIB) : swap,
+    readOnly: host.ReadonlyRootfs ?? false,
+    tmpfs: { ...(host.Tmpfs ?? {}) },
     restart: host.RestartPolicy?.Name ?? "",
     privileged: host.Privileged ?? false,
     dns: [...(host.Dns ?? [])],
@@ -92,6 +104,7 @@ export function readBackContainer(inspect: ContainerInspect): Record<string, unk
     logOpts: { ...(host.LogConfig?.Config ?? {}) },
     networkMode: host.NetworkMode ?? "",
   };
+  if ((host.NanoCpus ?? 0) > 0) state["cpus"] = readBackCpus(host.NanoCpus!);
   if ((host.CapAdd?.length ?? 0) > 0 || (host.CapDrop?.length ?? 0) > 0) {
     state["capabilities"] = { adds: [...(host.CapAdd ?? [])], drops: [...(host.CapDrop ?? [])] };
   }
@@ -136,6 +149,9 @@ export function containerDrift(
   };
   compare("memory", declared["memory"] ?? 0, state["memory"]);
   compare("memorySwap", declared["memorySwap"] ?? 0, state["memorySwap"]);
+  compare("cpus", declared["cpus"], state["cpus"]);
+  compare("readOnly", declared["readOnly"] ?? false, state["readOnly"]);
+  compare("tmpfs", sortedMap(declared["tmpfs"]), sortedMap(state["tmpfs"]));
   compare("restart", declared["restart"] ?? "no", state["restart"]);
   compare("privileged", declared["privileged"] ?? false, state["privileged"]);
   compare("dns", sortedSet(declared["dns"]), sortedSet(state["dns"]));

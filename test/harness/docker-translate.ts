@@ -17,6 +17,9 @@ const CONTAINER_FIELDS = new Set([
   "restart",
   "memory",
   "memorySwap",
+  "cpus",
+  "readOnly",
+  "tmpfs",
   "logDriver",
   "logOpts",
   "privileged",
@@ -113,6 +116,15 @@ export function containerPlan(inputs: Inputs): ContainerPlan {
   if (inputs["memorySwap"] !== undefined) {
     const swap = Number(inputs["memorySwap"]);
     args.push("--memory-swap", swap > 0 ? `${swap}m` : String(swap));
+  }
+  // `cpus` is the provider's string, sent as NanoCPUs exactly as `docker --cpus` parses it.
+  if (inputs["cpus"] !== undefined) args.push("--cpus", text(inputs["cpus"]));
+  if (inputs["readOnly"] === true) args.push("--read-only");
+  // `tmpfs` is HostConfig.Tmpfs, path -> options; the CLI's `--tmpfs path:options` builds the same map.
+  const tmpfs = (inputs["tmpfs"] ?? {}) as Record<string, unknown>;
+  for (const path of Object.keys(tmpfs).sort()) {
+    const options = text(tmpfs[path]);
+    args.push("--tmpfs", options === "" ? path : `${path}:${options}`);
   }
   if (inputs["logDriver"] !== undefined) args.push("--log-driver", text(inputs["logDriver"]));
   const logOpts = (inputs["logOpts"] ?? {}) as Record<string, unknown>;

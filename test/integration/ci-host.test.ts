@@ -19,6 +19,7 @@ import {
 import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
 import { buildDatastoreStandIn, standInBody } from "../harness/datastore-images";
 import { containerDrift, type ContainerInspect } from "../harness/docker-readback";
+import { containerPlan } from "../harness/docker-translate";
 import { buildDnsmasqImage, buildNginxImage } from "../harness/images";
 import { httpGet } from "../harness/registry";
 import { waitFor } from "../harness/process";
@@ -28,6 +29,8 @@ import { editedStackConfig, evaluateStack, findResource, withSecrets } from "../
 const HOST = "ci-testing-1";
 const DOMAIN = "us-east-1.example.com";
 const DATASTORES = SERVICE_CATALOG.filter((e): e is DatastoreEntry => e.kind === "datastore");
+const dataPath = (datastore: string): string =>
+  DATASTORES.find((d) => d.name === datastore)!.dataPath;
 
 describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => {
   const dockerd = useDockerd();
@@ -50,12 +53,13 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
       host["dockerHost"] = engine.host;
       host["pullImages"] = false;
       host["hostPrep"] = { daemonJsonPath, reloadCommand: `echo reloaded >> ${reloadLog}` };
+      // A restore writes into the datastore's data directory, the one writable place it has.
       host["dataRefresh"] = Object.fromEntries(
         ["mongodb", "postgres"].map((d) => [
           d,
           {
             snapshotId: "2026-11-24",
-            command: `docker exec "$CONTAINER_NAME" sh -c "echo $SNAPSHOT_ID > /srv/snapshot"`,
+            command: `docker exec "$CONTAINER_NAME" sh -c "echo $SNAPSHOT_ID > ${dataPath(d)}/snapshot"`,
           },
         ]),
       );
@@ -250,6 +254,89 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
     expect(statuses.split("\n").filter((l) => l.includes("(healthy)")).length).toBe(13);
   });
 
+  it("limits every container's CPUs and PIDs, and runs the datastores on a read-only rootfs", async () => {
+    const figures: string[] = [];
+    for (const name of applied.containers) {
+      const declared = plan.resources.find((r) => r.inputs["name"] === name)!.inputs;
+      const [inspect] = JSON.parse(await dockerd().dockerOk(["inspect", name])) as {
+        HostConfig: {
+          NanoCpus: number;
+          PidsLimit: number | null;
+          ReadonlyRootfs: boolean;
+          Tmpfs: Record<string, string> | null;
+        };
+      }[];
+      const host = inspect!.HostConfig;
+      const labels = declared["labels"] as { label: string; value: string }[];
+      const pids = Number(labels.find((l) => l.label === "ci-platform.pids-limit")?.value);
+      // The program's own `docker update` ran (a command of the plan), and the kernel holds it.
+      expect(host.PidsLimit, name).toBe(pids);
+      expect(host.NanoCpus, name).toBe(Number(declared["cpus"]) * 1e9);
+      expect(host.ReadonlyRootfs, name).toBe(declared["readOnly"] === true);
+      expect(host.Tmpfs ?? {}, name).toEqual(declared["tmpfs"] ?? {});
+      figures.push(
+        `${name}: NanoCpus ${host.NanoCpus} PidsLimit ${host.PidsLimit} ReadonlyRootfs ${host.ReadonlyRootfs} Tmpfs ${JSON.stringify(host.Tmpfs)}`,
+      );
+    }
+    console.log(figures.sort().join("\n"));
+    // Every datastore (dev-minimal and production-like) is read-only: 11 of the 13.
+    const readOnly = plan.resources.filter(
+      (r) => applied.containers.includes(String(r.inputs["name"])) && r.inputs["readOnly"] === true,
+    );
+    expect(readOnly).toHaveLength(11);
+    const pidsMax = await dockerd().dockerOk([
+      "exec",
+      "testing-redis-cluster-a-node-1",
+      "sh",
+      "-c",
+      // The container's own cgroup: cgroup v2 at the root, v1 under the pids controller.
+      "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max",
+    ]);
+    expect(pidsMax).toBe("64");
+    const write = await dockerd().docker(["exec", "testing-dev-redis", "touch", "/etc/x"]);
+    expect(write.stderr).toContain("Read-only file system");
+  });
+
+  it("keeps the PIDs limit through the provider's in-place updates and a restart", async () => {
+    // What the provider sends for a memory change: an update without PidsLimit.
+    const name = "testing-dnsmasq";
+    await dockerd().dockerOk(["update", "--memory", "64m", "--memory-swap", "64m", name]);
+    await dockerd().dockerOk(["restart", "--time", "5", name]);
+    expect(await dockerd().dockerOk(["inspect", "-f", "{{.HostConfig.PidsLimit}}", name])).toBe(
+      "64",
+    );
+  });
+
+  it("fails loudly when a read-only datastore lacks the tmpfs its image writes to", async () => {
+    const declared = findResource(
+      plan,
+      "docker:index/container:Container",
+      `${HOST}-dev-postgres`,
+    ).inputs;
+    const { tmpfs: dropped, ...inputs } = declared;
+    expect(dropped).toEqual({ "/var/run/postgresql": "size=1m" });
+    const name = "testing-postgres-no-tmpfs";
+    const { create } = containerPlan({ ...inputs, name, restart: "no" });
+    try {
+      await dockerd().dockerOk(create);
+      await dockerd().dockerOk(["start", name]);
+      await waitFor(
+        `${name} to exit`,
+        async () =>
+          (await dockerd().dockerOk(["inspect", "-f", "{{.State.Status}}", name])) === "exited" ||
+          undefined,
+        { timeoutMs: 15_000 },
+      );
+      const logs = await dockerd().docker(["logs", name]);
+      expect(logs.stderr).toContain(
+        "postgres:16 stand-in: cannot write /var/run/postgresql (Read-only file system?)",
+      );
+      expect(await dockerd().dockerOk(["inspect", "-f", "{{.State.ExitCode}}", name])).toBe("1");
+    } finally {
+      await dockerd().docker(["rm", "--force", name]);
+    }
+  });
+
   it("serves every service's public port through the release proxy, from the blue slot", async () => {
     // The program's switch commands ran: each service has a live file naming blue.
     const live = await dockerd().dockerOk([
@@ -268,7 +355,13 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
 
   it("restored the snapshot into each mongodb and postgres node, and nothing into redis", async () => {
     for (const n of nodes) {
-      const result = await dockerd().docker(["exec", `testing-${n.name}`, "cat", "/srv/snapshot"]);
+      const datastore = DATASTORES.find((d) => d.image === n.image)!;
+      const result = await dockerd().docker([
+        "exec",
+        `testing-${n.name}`,
+        "cat",
+        `${datastore.dataPath}/snapshot`,
+      ]);
       if (n.name.startsWith("redis")) expect(result.code, n.name).not.toBe(0);
       else expect(result.stdout.trim(), n.name).toBe("2026-11-24");
     }

@@ -21,6 +21,8 @@ const app = (name: string, healthPath: string): AppEntry => ({
   dependsOn: [],
   healthPath,
   memoryMb: 64,
+  cpus: "0.5",
+  pidsLimit: 64,
 });
 const catalog: CatalogEntry[] = [app("api", "/health"), app("auth", "/healthz")];
 
