@@ -25,6 +25,7 @@
  *   copy into a read-only rootfs ("container rootfs is marked read-only"): a container with
  *   uploads keeps a writable rootfs until its files come another way.
  */
+import { shellWord } from "./shell";
 
 /** A container's limits, from its catalog entry or the platform's constants. */
 export interface ContainerLimits {
@@ -116,9 +117,10 @@ export function cpuAndPidsLimits(limits: ContainerLimits): {
  * checks Docker holds it. Run after every creation of the container.
  */
 export function pidsLimitCommand(container: string, pidsLimit: number): string {
+  const name = shellWord(container);
   return [
-    `docker update --pids-limit ${pidsLimit} ${container} >/dev/null`,
-    `test "$(docker inspect --format '{{.HostConfig.PidsLimit}}' ${container})" = ${pidsLimit}`,
+    `docker update --pids-limit ${pidsLimit} ${name} >/dev/null`,
+    `test "$(docker inspect --format '{{.HostConfig.PidsLimit}}' ${name})" = ${pidsLimit}`,
   ].join(" && ");
 }
 
