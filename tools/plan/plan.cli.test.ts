@@ -91,7 +91,34 @@ describe("npm run plan", () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(
-      "services.apps.billing.hostPort: 5060 is already used by api; pick a free port in 5001-5999",
+      `plan failed: Stack config of "testing" is invalid (1 problem); fix ${file}, keys under ci-platform:\n` +
+        "  - services.apps.billing.hostPort: 5060 is already used by api (services.apps.api.hostPort: the catalog pins api to 5060, not set in this file); pick a free port, such as 5001\n",
+    );
+  });
+
+  it("refuses a hostile file cleanly: prototype keys, a secret where none is read, deep nesting", async () => {
+    const text = readFileSync(join(ROOT, "Pulumi.testing.yaml"), "utf8");
+    const hostile = join(scratch, "hostile.yaml");
+    writeFileSync(
+      hostile,
+      `${text}  ci-platform:__proto__:\n    jenkins: {port: 9999}\n  ci-platform:region: {secure: v1:c2VjcmV0}\n`.replace(
+        "  ci-platform:region: us-east-1\n",
+        "",
+      ),
+    );
+    const result = await plan("--stack", "testing", "--file", hostile);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain("c2VjcmV0");
+    expect(result.stderr).toContain(`fix ${hostile}, keys under ci-platform:`);
+    expect(result.stderr).toContain("  - __proto__: is not a known setting of ci-platform;");
+    expect(result.stderr).toContain(
+      "  - region: holds a value set with --secret, but region is not read as a secret",
+    );
+    const deep = join(scratch, "deep.yaml");
+    writeFileSync(deep, text.replace("example.com", `${"[".repeat(5000)}${"]".repeat(5000)}`));
+    const nested = await plan("--stack", "testing", "--file", deep);
+    expect(nested.stderr).toBe(
+      `plan failed: ${deep}: domain nests values more than 16 levels deep (line 5); no setting is nested that deeply, so check the brackets\n`,
     );
   });
 
