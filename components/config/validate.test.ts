@@ -18,6 +18,15 @@ const CERT = (
   }
 ).config["ci-platform:registry"]!.tlsCert;
 
+/** The secrets a stack with a registry must set, and the secret keys of such a CI-host stack. */
+const secrets = {
+  registryHtpasswd: "h",
+  registryTlsKey: "k",
+  registryHttpSecret: "s",
+  jenkinsRegistryPassword: "p",
+};
+const secretKeys = ["jenkinsAdminPassword", ...Object.keys(secrets)];
+
 function ciHostValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     kind: "ci-host",
@@ -324,14 +333,6 @@ describe("validateStackConfig", () => {
   });
 
   describe("registry", () => {
-    const secrets = {
-      registryHtpasswd: "h",
-      registryTlsKey: "k",
-      registryHttpSecret: "s",
-      jenkinsRegistryPassword: "p",
-    };
-    const secretKeys = ["jenkinsAdminPassword", ...Object.keys(secrets)];
-
     it("reads the registry block with its defaults", () => {
       const values = ciHostValues({
         registry: {
@@ -549,13 +550,6 @@ describe("validateCatalog", () => {
 });
 
 describe("registry users and roles", () => {
-  const secrets = {
-    registryHtpasswd: "h",
-    registryTlsKey: "k",
-    registryHttpSecret: "s",
-    jenkinsRegistryPassword: "p",
-  };
-  const secretKeys = ["jenkinsAdminPassword", ...Object.keys(secrets)];
   const withUsers = (users: unknown, extra: Record<string, unknown> = {}) =>
     ciHostValues({
       registry: {

@@ -380,36 +380,51 @@ function isWritten(block: unknown, key: string): boolean {
   );
 }
 
-function jenkinsPortClaim(jenkins: JenkinsConfig, block: unknown): PortClaim {
+/** A claim of one of the platform's own services, which allocation keeps apps and slots off. */
+function platformPortClaim(
+  holder: string,
+  field: string,
+  port: number,
+  written: boolean,
+  fallback: number,
+  max: number,
+): PortClaim {
   return {
-    port: jenkins.port,
-    value: jenkins.port,
-    holder: "Jenkins",
-    field: "jenkins.port",
-    written: isWritten(block, "port"),
-    origin: `the default ${JENKINS_DEFAULTS.port}`,
-    range: { min: JENKINS_DEFAULTS.port, max: 8999 },
+    port,
+    value: port,
+    holder,
+    field,
+    written,
+    origin: `the default ${fallback}`,
+    range: { min: fallback, max },
     offsets: [],
   };
+}
+
+function jenkinsPortClaim(jenkins: JenkinsConfig, block: unknown): PortClaim {
+  const written = isWritten(block, "port");
+  return platformPortClaim(
+    "Jenkins",
+    "jenkins.port",
+    jenkins.port,
+    written,
+    JENKINS_DEFAULTS.port,
+    8999,
+  );
 }
 
 /** The registry's port claim, judged even when other registry settings are bad (they are reported there). */
 function registryPortClaim(block: unknown): PortClaim {
   const raw = isWritten(block, "port") ? (block as Record<string, unknown>)["port"] : undefined;
-  const port =
-    typeof raw === "number" && Number.isInteger(raw) && raw >= 1 && raw <= 65535
-      ? raw
-      : REGISTRY_DEFAULTS.port;
-  return {
-    port,
-    value: port,
-    holder: "the registry",
-    field: "registry.port",
-    written: isWritten(block, "port"),
-    origin: `the default ${REGISTRY_DEFAULTS.port}`,
-    range: { min: REGISTRY_DEFAULTS.port, max: 5999 },
-    offsets: [],
-  };
+  const valid = typeof raw === "number" && Number.isInteger(raw) && raw >= 1 && raw <= 65535;
+  return platformPortClaim(
+    "the registry",
+    "registry.port",
+    valid ? raw : REGISTRY_DEFAULTS.port,
+    valid,
+    REGISTRY_DEFAULTS.port,
+    5999,
+  );
 }
 
 /** The claims of the dev-minimal datastores and of every app with a pinned port and its slots. */
