@@ -154,6 +154,21 @@ describe("host paths (7)", () => {
   });
 });
 
+describe("docker host URLs (4, 7)", () => {
+  it.each(["unix:///var/run/docker.sock;id", "unix:///var/run/$(id).sock", "unix:///run/a b.sock"])(
+    "refuses a socket path a shell would read specially: %s",
+    (url) => {
+      expect(
+        problems("testing", (config) => {
+          testingHost(config)["dockerHost"] = url;
+        }),
+      ).toEqual([
+        `ciHosts.ci-testing-1.dockerHost: ${JSON.stringify(url)} is not a Docker host URL; use unix:///var/run/docker.sock or ssh://user@host[:port]`,
+      ]);
+    },
+  );
+});
+
 describe("prototype keys (8)", () => {
   it("refuses __proto__ as a setting, and it changes nothing Jenkins reads", () => {
     expect(

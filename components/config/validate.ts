@@ -150,7 +150,8 @@ export type ValidationResult =
 
 const SSH_URL =
   /^ssh:\/\/([a-z_][a-z0-9_-]*)@([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/;
-const UNIX_URL = /^unix:\/\/(\/[^\s]*[^\s/])$/;
+/** A socket path reaches shell commands (DOCKER_HOST): plain characters only, as host paths. */
+const UNIX_URL = /^unix:\/\/((\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+)$/;
 
 /** Parses a Docker host URL: `unix:///path/to/socket` or `ssh://user@host[:port]`. */
 export function parseDockerHost(url: string): DockerHost | undefined {
