@@ -31,6 +31,8 @@ const job = {
   devPorts: [6379, 27017],
   baseImage: "node:20-bookworm-slim",
   memory: "256m",
+  cpus: "0.5",
+  pidsLimit: 128,
 };
 const settings = {
   stack: "staging",
@@ -136,6 +138,8 @@ describe("renderJenkinsfile", () => {
       "PUBLISH = 'true'",
       "REGISTRY = 'registry.example.com:5443'",
       "APP_MEMORY = '256m'",
+      "APP_CPUS = '0.5'",
+      "APP_PIDS_LIMIT = '128'",
       "NETWORKHOLDER_IMAGE = 'ci-platform/networkholder:1'",
     ]) {
       expect(text).toContain(line);

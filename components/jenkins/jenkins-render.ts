@@ -101,6 +101,10 @@ export interface PipelineJob {
   readonly baseImage: string;
   /** The deployed container's memory limit, such as `256m`. */
   readonly memory: string;
+  /** The deployed container's CPU limit, as `docker run --cpus` takes it, such as `0.5`. */
+  readonly cpus: string;
+  /** The deployed container's PIDs limit. */
+  readonly pidsLimit: number;
 }
 
 export interface PipelineSettings {
@@ -158,6 +162,8 @@ export function renderJenkinsfile(job: PipelineJob, settings: PipelineSettings):
     ["DEV_PORTS", job.devPorts.join(" ")],
     ["BASE_IMAGE", job.baseImage],
     ["APP_MEMORY", job.memory],
+    ["APP_CPUS", job.cpus],
+    ["APP_PIDS_LIMIT", String(job.pidsLimit)],
     ["NETWORKHOLDER_IMAGE", settings.networkholderImage],
     ["STACK", settings.stack],
     ["BACKEND_NETWORK", settings.backendNetwork],
@@ -377,6 +383,8 @@ export function renderJenkinsSite(s: JenkinsSiteSettings): JenkinsSite {
           devPorts: app.dependsOn.map((d) => datastorePort.get(d)!).sort((a, b) => a - b),
           baseImage: app.baseImage ?? DEFAULT_APP_BASE_IMAGE,
           memory: `${app.memoryMb}m`,
+          cpus: app.cpus,
+          pidsLimit: app.pidsLimit,
         },
         settings,
       ),

@@ -278,9 +278,18 @@ export interface BuildEnvOptions {
   readonly extra?: Readonly<Record<string, string>>;
 }
 
+/** The sample service deploys with the limits the catalog gives an app (it is not a catalog app). */
+export const SAMPLE_LIMITS = (() => {
+  const app = SERVICE_CATALOG.find((e) => e.kind === "app")!;
+  return { memory: `${app.memoryMb}m`, cpus: app.cpus, pidsLimit: app.pidsLimit };
+})();
+
 /** What Jenkins' environment gives every step of one build (see the Jenkinsfile renderer). */
 export function buildEnv(o: BuildEnvOptions): Record<string, string> {
   return {
+    APP_MEMORY: SAMPLE_LIMITS.memory,
+    APP_CPUS: SAMPLE_LIMITS.cpus,
+    APP_PIDS_LIMIT: String(SAMPLE_LIMITS.pidsLimit),
     ...o.dockerd.env,
     DOCKER_BUILDKIT: "0",
     SERVICE: SAMPLE_SERVICE,

@@ -25,6 +25,7 @@ import {
   type PipelineEstate,
   type SamplePorts,
   type ScriptRun,
+  SAMPLE_LIMITS,
   type ServiceRepo,
   type Timing,
 } from "../harness/pipeline";
@@ -220,9 +221,24 @@ describe("pipeline for the sample service on a real Docker engine", { timeout: 1
     expect(new Set(ids.split("\n")).size).toBe(1);
 
     const inspect = JSON.parse(await dockerd().dockerOk(["inspect", DEPLOYED])) as {
-      HostConfig: { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> };
+      HostConfig: {
+        PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+        Memory: number;
+        NanoCpus: number;
+        PidsLimit: number;
+      };
       NetworkSettings: { Networks: Record<string, unknown> };
     }[];
+    // The catalog's limits reach the container the pipeline deploys, as they do the platform's.
+    expect({
+      memory: inspect[0]!.HostConfig.Memory,
+      nanoCpus: inspect[0]!.HostConfig.NanoCpus,
+      pids: inspect[0]!.HostConfig.PidsLimit,
+    }).toEqual({
+      memory: Number.parseInt(SAMPLE_LIMITS.memory, 10) * 1024 * 1024,
+      nanoCpus: Number(SAMPLE_LIMITS.cpus) * 1e9,
+      pids: SAMPLE_LIMITS.pidsLimit,
+    });
     expect(inspect[0]!.HostConfig.PortBindings).toEqual({
       "5000/tcp": [{ HostIp: "127.0.0.1", HostPort: String(ports.slotPorts.green) }],
     });

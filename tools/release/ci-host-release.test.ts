@@ -45,6 +45,8 @@ describe("planCiHostRelease", () => {
       SEARCH_DOMAIN: "us-east-1.example.com",
       HEALTH_PATH: "/health",
       APP_MEMORY: "256m",
+      APP_CPUS: "0.5",
+      APP_PIDS_LIMIT: "128",
       RELEASE_GRACE: "5",
     });
   });

@@ -60,6 +60,8 @@ export function planCiHostRelease(config: PlatformConfig, args: ReleaseArgs): Ci
     SEARCH_DOMAIN: config.regionDomain,
     HEALTH_PATH: app.healthPath,
     APP_MEMORY: `${app.memoryMb}m`,
+    APP_CPUS: app.cpus,
+    APP_PIDS_LIMIT: String(app.pidsLimit),
   };
   if (args.action === "release") env["IMAGE"] = args.image ?? `${app.name}:${args.version!}`;
   if (args.graceSeconds !== undefined) env["RELEASE_GRACE"] = String(args.graceSeconds);

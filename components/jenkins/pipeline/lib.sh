@@ -10,7 +10,7 @@
 #   BLUE_PORT, GREEN_PORT, PROXY_CONTAINER,
 #   PUBLISH, REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD, REGISTRY_CERT_DIR, STRIPPED, DOCKER_HOST.
 # Optional, with defaults below: SLIM_BASE_IMAGE, NETWORKHOLDER_IMAGE, DEV_HOST, HEALTH_PATH,
-#   APP_MEMORY, CI_LOCK_DIR, KEEP_IMAGES, DANGLING_IMAGE_MIN_AGE, PROXY_LIVE_DIR, PROXY_CONF,
+#   APP_MEMORY, APP_CPUS, APP_PIDS_LIMIT, CI_LOCK_DIR, KEEP_IMAGES, DANGLING_IMAGE_MIN_AGE, PROXY_LIVE_DIR, PROXY_CONF,
 #   RELEASE_GRACE and the *_TIMEOUT / DEPLOY_LEASE_TTL bounds.
 # Derived: BUILD_ID=${SERVICE}-${BUILD_NUMBER} (replaces Jenkins' own BUILD_ID), GIT_REVISION (read
 #   from $WORKSPACE/.ci-platform/revision, written by step 1).
@@ -614,6 +614,8 @@ start_slot() {
     "$@"
   )
   if [[ -n "${APP_MEMORY:-}" ]]; then run_args+=(--memory "$APP_MEMORY"); fi
+  if [[ -n "${APP_CPUS:-}" ]]; then run_args+=(--cpus "$APP_CPUS"); fi
+  if [[ -n "${APP_PIDS_LIMIT:-}" ]]; then run_args+=(--pids-limit "$APP_PIDS_LIMIT"); fi
   log "starting $name from $image on $BACKEND_NETWORK, 127.0.0.1:$(slot_port "$slot") -> $APP_PORT"
   timeout 120 docker run "${run_args[@]}" "$image" >/dev/null
 }
