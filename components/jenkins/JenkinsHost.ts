@@ -4,16 +4,15 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreEntry } from "../catalog/catalog";
 import { hostCommand, RUN_SCRIPT_FROM_STDIN } from "../ci-host/HostCommand";
-import { commandLine } from "../ci-host/shell";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
 import {
-  credentialFileContent,
   JENKINS_CREDENTIALS,
   legacySecretsDropIn,
   renderJenkinsInstallScript,
   renderJenkinsSite,
   renderPluginsFile,
   renderSecretsCommand,
+  renderSecretsInput,
 } from "./jenkins-render";
 import { readPipelineScripts } from "./pipeline-files";
 import { JAVA_PACKAGE, JENKINS_PLUGINS } from "./plugins";
@@ -107,26 +106,25 @@ export class JenkinsHost extends pulumi.ComponentResource {
       `${name}-secrets`,
       host.dockerHost,
       {
-        create: pulumi.secret(
+        create: renderSecretsCommand(
+          layout,
+          [
+            JENKINS_CREDENTIALS.adminPassword,
+            ...(args.registry ? [JENKINS_CREDENTIALS.registryPassword] : []),
+          ],
+          jenkins.restartCommand,
+        ),
+        // A changed secret changes stdin, which re-runs the command (the provider diffs every input).
+        stdin: pulumi.secret(
           pulumi
             .all([args.adminPassword, args.registry ? args.registryPassword! : ""])
             .apply(([admin, registry]) =>
-              commandLine(
-                {
-                  ADMIN_PASSWORD: credentialFileContent(admin),
-                  ...(args.registry ? { REGISTRY_PASSWORD: credentialFileContent(registry) } : {}),
-                },
-                renderSecretsCommand(
-                  layout,
-                  [
-                    { id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" },
-                    ...(args.registry
-                      ? [{ id: JENKINS_CREDENTIALS.registryPassword, env: "REGISTRY_PASSWORD" }]
-                      : []),
-                  ],
-                  jenkins.restartCommand,
-                ),
-              ),
+              renderSecretsInput([
+                { id: JENKINS_CREDENTIALS.adminPassword, value: admin },
+                ...(args.registry
+                  ? [{ id: JENKINS_CREDENTIALS.registryPassword, value: registry }]
+                  : []),
+              ]),
             ),
         ),
         triggers: [],

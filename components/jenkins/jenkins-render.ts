@@ -576,40 +576,66 @@ export function legacySecretsDropIn(layout: JenkinsLayout): string {
 }
 
 /**
+ * What the secrets command reads on its standard input: one `<credential id> <base64>` line per
+ * credential, sorted, each value `credentialFileContent` of the secret. On stdin, a secret never
+ * appears on a command line (the host's process list) or in the reviewable command text.
+ */
+export function renderSecretsInput(
+  secrets: readonly { readonly id: JenkinsCredential; readonly value: string }[],
+): string {
+  return [...secrets]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map(
+      (s) => `${s.id} ${Buffer.from(credentialFileContent(s.value), "utf8").toString("base64")}\n`,
+    )
+    .join("");
+}
+
+/**
  * The command that places the secrets where the unit loads them as credentials: one root-only
- * (0600, in a 0700 directory) file per credential, holding `credentialFileContent` of the value of
- * the environment variable named for it, written by an atomic rename only when it differs. It
- * runs before the install script: on a host without Jenkins yet it only places the files, and the
- * install starts Jenkins with them (one restart in all on a first install); later, a changed
- * secret restarts Jenkins, an unchanged one restarts nothing.
+ * (0600, in a 0700 directory) file per credential in `ids`, holding the bytes its stdin line
+ * carries (renderSecretsInput), written by an atomic rename only when it differs. It runs before
+ * the install script: on a host without Jenkins yet it only places the files, and the install
+ * starts Jenkins with them (one restart in all on a first install); later, a changed secret
+ * restarts Jenkins, an unchanged one restarts nothing. It holds no secret itself.
  */
 export function renderSecretsCommand(
   layout: JenkinsLayout,
-  credentials: readonly { readonly id: JenkinsCredential; readonly env: string }[],
+  ids: readonly JenkinsCredential[],
   restartCommand: string,
 ): string {
+  // Credential ids are the program's own constants (letters and '-'), so they need no quoting.
+  const expected = [...ids].sort();
   return `set -eu
 umask 077
 dir=${shellQuote(layout.credentialsDir)}
 mkdir -p "$dir"
 chmod 0700 "$dir"
 changed=0
-# put_secret ID VALUE: the credential file ID holds exactly VALUE.
-put_secret() {
-  tmp=$(mktemp "$dir/.$1.XXXXXX")
-  printf '%s' "$2" > "$tmp"
-  if [ -f "$dir/$1" ] && cmp -s "$tmp" "$dir/$1"; then
+placed=""
+while IFS=' ' read -r id value; do
+  case "$id" in
+    ${expected.join("|")}) ;;
+    *) echo "secrets: unexpected credential on stdin: $id" >&2; exit 1 ;;
+  esac
+  tmp=$(mktemp "$dir/.$id.XXXXXX")
+  printf '%s' "$value" | base64 -d > "$tmp"
+  placed="$placed $id"
+  if [ -f "$dir/$id" ] && cmp -s "$tmp" "$dir/$id"; then
     rm -f "$tmp"
-    return 0
+    continue
   fi
   chmod 0600 "$tmp"
-  mv -f "$tmp" "$dir/$1"
+  mv -f "$tmp" "$dir/$id"
   changed=1
-}
-${[...credentials]
-  .sort((a, b) => a.id.localeCompare(b.id))
-  .map((c) => `put_secret ${shellQuote(c.id)} "$${c.env}"`)
-  .join("\n")}
+done
+expected="${expected.join(" ")}"
+for id in $expected; do
+  case "$placed " in
+    *" $id "*) ;;
+    *) echo "secrets: no value for $id on stdin" >&2; exit 1 ;;
+  esac
+done
 if [ "$changed" = 0 ]; then
   echo "Jenkins secrets are up to date"
   exit 0

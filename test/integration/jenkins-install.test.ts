@@ -20,13 +20,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { SECRET_PLACEHOLDER } from "../../tools/plan/stack-file";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
-import { commandLine } from "../../components/ci-host/shell";
 import {
   credentialFileContent,
   JENKINS_CREDENTIALS,
   jenkinsLayout,
   renderSecretsCommand,
+  renderSecretsInput,
 } from "../../components/jenkins/jenkins-render";
 import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
 import type { Evaluation } from "../../tools/plan/evaluate";
@@ -77,7 +78,7 @@ describe(
   () => {
     let plan: Evaluation;
     let install: { create: string; stdin: string };
-    let secrets: string;
+    let secrets: { create: string; stdin: string };
     const restartLog = join(scratch, "restarts");
     const restarts = (): number =>
       existsSync(restartLog) ? readFileSync(restartLog, "utf8").split("\n").length - 1 : 0;
@@ -88,8 +89,13 @@ describe(
         env: withStubs,
         timeoutMs: 30_000,
       });
+    /** Runs a secrets command as the provider does: its text by `sh -c`, the secrets on stdin. */
     const runSecrets = (command = secrets) =>
-      run("sh", ["-c", command], { env: withStubs, timeoutMs: 30_000 });
+      run("sh", ["-c", command.create], {
+        input: command.stdin,
+        env: withStubs,
+        timeoutMs: 30_000,
+      });
 
     beforeAll(async () => {
       const config = editedStackConfig("testing", (doc) => {
@@ -110,11 +116,12 @@ describe(
       ).inputs;
       // The script arrives on stdin: as one argument it would pass Linux's 128 KiB limit.
       install = { create: String(inputs["create"]), stdin: String(inputs["stdin"]) };
-      secrets = String(
-        findResource(plan, "command:local:Command", "ci-testing-1-jenkins-secrets").inputs[
-          "create"
-        ],
-      );
+      const declared = findResource(
+        plan,
+        "command:local:Command",
+        "ci-testing-1-jenkins-secrets",
+      ).inputs;
+      secrets = { create: String(declared["create"]), stdin: String(declared["stdin"]) };
       await run("mkdir", ["-p", bin]);
       writeStubs();
     });
@@ -134,11 +141,8 @@ describe(
     it("has a secrets command that passes shellcheck, with and without the registry's", async () => {
       const layout = jenkinsLayout(home, systemd);
       for (const credentials of [
-        [{ id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" }],
-        [
-          { id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" },
-          { id: JENKINS_CREDENTIALS.registryPassword, env: "REGISTRY_PASSWORD" },
-        ],
+        [JENKINS_CREDENTIALS.adminPassword],
+        [JENKINS_CREDENTIALS.adminPassword, JENKINS_CREDENTIALS.registryPassword],
       ]) {
         const script = join(scratch, "secrets.sh");
         writeFileSync(
@@ -149,6 +153,26 @@ describe(
         expect(result.stdout + result.stderr).toBe("");
         expect(result.code).toBe(0);
       }
+    });
+
+    it("declares the secrets only on the command's stdin: the command text holds none", () => {
+      expect(secrets.create).not.toContain(SECRET_PLACEHOLDER);
+      expect(secrets.create).not.toContain(Buffer.from(SECRET_PLACEHOLDER).toString("base64"));
+      expect(secrets.stdin).toBe(
+        renderSecretsInput([{ id: JENKINS_CREDENTIALS.adminPassword, value: SECRET_PLACEHOLDER }]),
+      );
+    });
+
+    it("refuses a stdin without the secret it must place, naming it", async () => {
+      const layout = jenkinsLayout(home, systemd);
+      const result = await runSecrets({
+        create: renderSecretsCommand(layout, [JENKINS_CREDENTIALS.adminPassword], "true"),
+        stdin: "",
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `secrets: no value for ${JENKINS_CREDENTIALS.adminPassword} on stdin`,
+      );
     });
 
     it("declares the secrets command before the install, which depends on it", () => {
@@ -225,15 +249,14 @@ describe(
     it("places the admin password in a root-only credential file, and restarts only when it changes", async () => {
       const layout = jenkinsLayout(home, systemd);
       const file = join(layout.credentialsDir, JENKINS_CREDENTIALS.adminPassword);
-      const secretsWith = (password: string) =>
-        commandLine(
-          { ADMIN_PASSWORD: credentialFileContent(password) },
-          renderSecretsCommand(
-            layout,
-            [{ id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" }],
-            `echo restart >> ${restartLog}`,
-          ),
-        );
+      const secretsWith = (password: string) => ({
+        create: renderSecretsCommand(
+          layout,
+          [JENKINS_CREDENTIALS.adminPassword],
+          `echo restart >> ${restartLog}`,
+        ),
+        stdin: renderSecretsInput([{ id: JENKINS_CREDENTIALS.adminPassword, value: password }]),
+      });
       const first = await runSecrets(secretsWith("s3cret pass'word"));
       expect(first.code).toBe(0);
       expect(first.stdout.trim()).toBe("Jenkins secrets changed: restarting");
@@ -271,16 +294,10 @@ describe(
       async (_, password) => {
         const layout = jenkinsLayout(home, systemd);
         const before = dropIns();
-        const placed = await runSecrets(
-          commandLine(
-            { ADMIN_PASSWORD: credentialFileContent(password) },
-            renderSecretsCommand(
-              layout,
-              [{ id: JENKINS_CREDENTIALS.adminPassword, env: "ADMIN_PASSWORD" }],
-              "true",
-            ),
-          ),
-        );
+        const placed = await runSecrets({
+          create: renderSecretsCommand(layout, [JENKINS_CREDENTIALS.adminPassword], "true"),
+          stdin: renderSecretsInput([{ id: JENKINS_CREDENTIALS.adminPassword, value: password }]),
+        });
         expect(placed.stderr).toBe("");
         expect(placed.code).toBe(0);
         expect(existsSync(join(scratch, "pwned"))).toBe(false);
