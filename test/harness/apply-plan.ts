@@ -226,3 +226,61 @@ export async function rerunCommand(
   if (!resource) throw new Error(`no local or remote command ${name} in the plan`);
   return runOk("sh", ["-c", String(resource.inputs["create"])], { timeoutMs: 60_000 });
 }
+
+export interface DestroyedPlan {
+  /** `type name` of what was removed. */
+  readonly removed: string[];
+  /** `type name` of what stays: protected or retained on delete (volumes with data). */
+  readonly kept: string[];
+}
+
+/**
+ * Removes `resources` (a plan's, e.g. the ones a removed config block declared) the way
+ * `pulumi up` deletes them: in reverse declaration order, containers and networks removed,
+ * volumes removed unless `protect`ed or `retainOnDelete`, commands' `delete` run if they declare
+ * one. Protected resources are kept (Pulumi refuses to delete them; the user unprotects first).
+ */
+export async function destroyResources(
+  resources: readonly PlannedResource[],
+  dockerd: PrivateDockerd,
+): Promise<DestroyedPlan> {
+  const removed: string[] = [];
+  const kept: string[] = [];
+  for (const resource of [...resources].reverse()) {
+    if (STRUCTURAL(resource.type)) continue;
+    const id = `${resource.type} ${resource.name}`;
+    if (resource.protect || resource.retainOnDelete) {
+      kept.push(id);
+      continue;
+    }
+    const name = String(resource.inputs["name"]);
+    switch (resource.type) {
+      case "docker:index/container:Container":
+        await dockerd.dockerOk(["rm", "--force", "--volumes", name]);
+        break;
+      case "docker:index/network:Network":
+        await dockerd.dockerOk(["network", "rm", name]);
+        break;
+      case "docker:index/volume:Volume":
+        await dockerd.dockerOk(["volume", "rm", name]);
+        break;
+      case "command:remote:Command":
+      case "command:local:Command": {
+        const del = resource.inputs["delete"];
+        if (typeof del !== "string") break;
+        if (resource.type === "command:local:Command")
+          await runOk("sh", ["-c", del], { timeoutMs: 60_000 });
+        else
+          await runRemote(
+            { ...resource, inputs: { ...resource.inputs, create: del } },
+            dockerd.env,
+          );
+        break;
+      }
+      default:
+        throw new Error(`the harness cannot delete ${id}`);
+    }
+    removed.push(id);
+  }
+  return { removed, kept };
+}

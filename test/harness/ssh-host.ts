@@ -12,8 +12,9 @@
  * (not `$HOME`), so the client's settings come from an `ssh` on the front of PATH that adds
  * `-F <config>`; the docker CLI's `ssh://` transport, the release CLI and the harness all run
  * that `ssh`. On the host side, the key's `environment=` options (`PermitUserEnvironment`) give
- * every session the private engine's `DOCKER_HOST` and a PATH whose first directory is
- * `remoteBin`, where a test may place stand-ins (apt, systemd) for the remote side.
+ * every session the private engine's `DOCKER_HOST`, a `CI_LOCK_DIR` under the harness's dir (the
+ * pipeline's deploy leases) and a PATH whose first directory is `remoteBin`, where a test may
+ * place stand-ins (apt, systemd) for the remote side.
  *
  * This module does not import vitest.
  */
@@ -61,6 +62,13 @@ export interface SshHost {
   replaceHostKey(): Promise<void>;
   /** Puts the original host key back. */
   restoreHostKey(): Promise<void>;
+  /**
+   * Makes the host silent, as a powered-off machine is: the test's side sends its packets to a
+   * link-layer address nobody has, so a connection times out instead of being refused.
+   */
+  partition(): Promise<void>;
+  /** Undoes `partition`. */
+  heal(): Promise<void>;
   /** Stops every process in the namespace, deletes the namespace, the veth pair and the dir. */
   stop(): Promise<void>;
 }
@@ -204,7 +212,7 @@ export async function startSshHost(): Promise<SshHost> {
     const clientPub = (await fs.readFile(`${identity}.pub`, "utf8")).trim();
     await fs.writeFile(
       authorizedKeys,
-      `environment="DOCKER_HOST=${remote.host}",environment="PATH=${remoteBin}:${REMOTE_SYSTEM_PATH}" ${clientPub}\n`,
+      `environment="DOCKER_HOST=${remote.host}",environment="CI_LOCK_DIR=${path.join(dir, "locks")}",environment="PATH=${remoteBin}:${REMOTE_SYSTEM_PATH}" ${clientPub}\n`,
     );
     const sshdConfig = path.join(dir, "sshd_config");
     await fs.writeFile(
@@ -222,7 +230,7 @@ export async function startSshHost(): Promise<SshHost> {
         "UsePAM no",
         // The temp dir is not root-only all the way up.
         "StrictModes no",
-        "PermitUserEnvironment DOCKER_HOST,PATH",
+        "PermitUserEnvironment DOCKER_HOST,CI_LOCK_DIR,PATH",
         // The docker CLI opens one SSH connection per API connection.
         "MaxStartups 64:30:128",
         "LogLevel VERBOSE",
@@ -367,6 +375,23 @@ export async function startSshHost(): Promise<SshHost> {
       stopSshd: stopSshdProcess,
       startSshd,
       replaceHostKey: () => useHostKey("rebuilt"),
+      partition: async () => {
+        await runOk(ip, [
+          "neigh",
+          "replace",
+          address,
+          "lladdr",
+          "02:00:00:00:00:01",
+          "dev",
+          vethClient,
+          "nud",
+          "permanent",
+        ]);
+      },
+      heal: async () => {
+        await runOk(ip, ["neigh", "flush", "dev", vethClient]);
+        await runOk(ip, ["neigh", "del", address, "dev", vethClient]).catch(() => "");
+      },
       restoreHostKey: () => useHostKey("original"),
       stop,
     };
