@@ -144,10 +144,13 @@ export async function startSshHost(): Promise<SshHost> {
         const del = await run(ip, ["netns", "delete", netns], { timeoutMs: 10_000 });
         if (del.code !== 0) errors.push(`ip netns delete ${netns}: ${del.stderr.trim()}`);
       }
-      // Deleting the namespace deletes its end of the pair, and with it the other end.
-      if (existsSync(`/sys/class/net/${vethClient}`)) {
+      // Deleting the namespace deletes its end of the pair, and with it (a moment later) ours.
+      const link = `/sys/class/net/${vethClient}`;
+      for (let i = 0; i < 50 && existsSync(link); i++) await sleep(100);
+      if (existsSync(link)) {
         const del = await run(ip, ["link", "delete", vethClient], { timeoutMs: 10_000 });
-        if (del.code !== 0) errors.push(`ip link delete ${vethClient}: ${del.stderr.trim()}`);
+        if (del.code !== 0 && !/Cannot find device/.test(del.stderr))
+          errors.push(`ip link delete ${vethClient}: ${del.stderr.trim()}`);
       }
       if (madeRunSshd) await fs.rm("/run/sshd", { recursive: true, force: true });
       await fs.rm(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { parseDocument, type YAMLMap } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
@@ -44,6 +44,8 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
   let applied: AppliedPlan;
   let provisionSeconds = 0;
   let daemonJsonPath = "";
+  let certsDir = "";
+  let registryCa = "";
   let reloadLog = "";
   let calls = "";
   let jenkinsHome = "";
@@ -56,6 +58,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
     // files the program installs "there" go under a directory of the test's.
     const remote = path.join(host.dir, "machine");
     daemonJsonPath = path.join(remote, "etc/docker/daemon.json");
+    certsDir = path.join(remote, "etc/docker/certs.d");
     reloadLog = path.join(remote, "reloads");
     calls = path.join(remote, "calls.log");
     jenkinsHome = path.join(remote, "jenkins");
@@ -103,7 +106,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
         dockerHost: host.dockerHost,
         pullImages: false,
         // Test-only: the remote machine's /etc is this machine's, so point the install elsewhere.
-        hostPrep: { daemonJsonPath, reloadCommand: `echo reloaded >> ${reloadLog}` },
+        hostPrep: { daemonJsonPath, certsDir, reloadCommand: `echo reloaded >> ${reloadLog}` },
       }),
     );
     doc.setIn(
@@ -117,6 +120,14 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
         aptSourcesDir: path.join(remote, "apt"),
       }),
     );
+    // The staging stack's registry (on the first host): the new host's engine must trust its CA.
+    const staging = parseDocument(
+      await fs.readFile(path.join(PROJECT_ROOT, "Pulumi.staging.yaml"), "utf8"),
+    );
+    const registry = staging.getIn(["config", "ci-platform:registry"], true) as YAMLMap;
+    registry.set("host", "ci-testing-1");
+    registryCa = String(registry.get("tlsCert"));
+    doc.setIn(["config", "ci-platform:registry"], registry);
     await fs.writeFile(path.join(root, "Pulumi.testing.yaml"), doc.toString());
 
     plan = await evaluateStack(
@@ -124,6 +135,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
       withSecrets(readStackFile(root, "testing"), {
         datastorePassword: "dev-password",
         jenkinsAdminPassword: "admin",
+        jenkinsRegistryPassword: "push-password",
       }),
       { revealSecrets: true },
     );
@@ -267,11 +279,14 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
     }
   });
 
-  it("installs daemon.json once over SSH: a second apply changes nothing", async () => {
+  it("installs daemon.json and the registry's CA once over SSH: a second apply changes nothing", async () => {
     expect(JSON.parse(readFileSync(daemonJsonPath, "utf8"))).toMatchObject({
       "live-restore": true,
       "userland-proxy": false,
     });
+    expect(readFileSync(path.join(certsDir, "registry.example.com:5443/ca.crt"), "utf8")).toBe(
+      registryCa,
+    );
     expect(readFileSync(reloadLog, "utf8")).toBe("reloaded\n");
     const again = await rerunCommand(plan, `${HOST}-prep-daemon-json`, host.engine.env);
     expect(again).toContain("is up to date");
