@@ -8,7 +8,7 @@
  * `.1` on the test's end, `.2` (the host) in the namespace. Nothing is routed beyond the pair.
  *
  * The client side is what a user's machine would have: a known-hosts file the harness writes, a
- * key of its own, `BatchMode=yes`. OpenSSH reads `~/.ssh/config` from the passwd entry's home
+ * key of its own held only by an `ssh-agent` (`SSH_AUTH_SOCK`), `BatchMode=yes`. OpenSSH reads `~/.ssh/config` from the passwd entry's home
  * (not `$HOME`), so the client's settings come from an `ssh` on the front of PATH that adds
  * `-F <config>`; the docker CLI's `ssh://` transport, the release CLI and the harness all run
  * that `ssh`. On the host side, the key's `environment=` options (`PermitUserEnvironment`) give
@@ -90,6 +90,7 @@ export async function startSshHost(): Promise<SshHost> {
   const errors: string[] = [];
   let sshd: SpawnedDaemon | undefined;
   let remote: PrivateDockerd | undefined;
+  let agent: SpawnedDaemon | undefined;
   let madeRunSshd = false;
   let netnsMade = false;
 
@@ -139,6 +140,11 @@ export async function startSshHost(): Promise<SshHost> {
         await remote.stop().catch((e: Error) => errors.push(e.message));
       }
       await stopSshdProcess();
+      if (agent) {
+        agent.child.kill("SIGTERM");
+        if (!(await within(agent.exited, 5_000))) agent.child.kill("SIGKILL");
+        agent.release();
+      }
       if (netnsMade) {
         await killNamespacePids();
         const del = await run(ip, ["netns", "delete", netns], { timeoutMs: 10_000 });
@@ -248,7 +254,8 @@ export async function startSshHost(): Promise<SshHost> {
       clientConfig,
       [
         "Host *",
-        `  IdentityFile ${identity}`,
+        // The private key is only in the agent: this names which of its keys to offer.
+        `  IdentityFile ${identity}.pub`,
         "  IdentitiesOnly yes",
         `  UserKnownHostsFile ${knownHosts}`,
         "  GlobalKnownHostsFile /dev/null",
@@ -264,7 +271,28 @@ export async function startSshHost(): Promise<SshHost> {
     const wrapper = path.join(clientBin, "ssh");
     await fs.writeFile(wrapper, `#!/bin/sh\nexec ${which("ssh")} -F ${clientConfig} "$@"\n`);
     chmodSync(wrapper, 0o755);
-    const clientEnv = { PATH: `${clientBin}:${process.env["PATH"] ?? ""}` };
+    // The key is used the way the README asks: loaded into an agent, then gone from disk, so
+    // OpenSSH (and Pulumi's own SSH client, which reads only the agent) find it in SSH_AUTH_SOCK.
+    const agentSocket = path.join(dir, "agent.sock");
+    const startedAgent = spawnDaemon(which("ssh-agent"), ["-D", "-a", agentSocket], {
+      logPath: path.join(dir, "agent.log"),
+      lastResort: "SIGKILL",
+    });
+    agent = startedAgent;
+    await waitFor(
+      `ssh-agent at ${agentSocket}`,
+      () => {
+        if (startedAgent.exitStatus() !== undefined) throw new Error("ssh-agent exited");
+        return Promise.resolve(existsSync(agentSocket) || undefined);
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    await runOk("ssh-add", ["-q", identity], { env: { SSH_AUTH_SOCK: agentSocket } });
+    await fs.rm(identity);
+    const clientEnv = {
+      PATH: `${clientBin}:${process.env["PATH"] ?? ""}`,
+      SSH_AUTH_SOCK: agentSocket,
+    };
 
     if (!existsSync("/run/sshd")) {
       await fs.mkdir("/run/sshd", { mode: 0o755 });
@@ -348,7 +376,7 @@ export async function startSshHost(): Promise<SshHost> {
     const engine: PrivateDockerd = {
       host: sshHost,
       dir: remote.dir,
-      env: { DOCKER_HOST: sshHost, DOCKER_CONFIG: cliEnv.DOCKER_CONFIG, PATH: clientEnv.PATH },
+      env: { ...clientEnv, DOCKER_HOST: sshHost, DOCKER_CONFIG: cliEnv.DOCKER_CONFIG },
       startupMs: remote.startupMs,
       netns: `/run/netns/${netns}`,
       docker,
