@@ -84,7 +84,7 @@ interface RemoteConnection {
  * (The provider authenticates with the agent or a declared key; the client's ssh config supplies
  * the test's key.) Needs the plan evaluated with secrets revealed: the connection is a secret.
  */
-export function remoteCommandArgv(resource: PlannedResource): string[] {
+export function remoteCommandArgv(resource: PlannedResource, knownHostsFile?: string): string[] {
   const connection = resource.inputs["connection"] as Partial<RemoteConnection> | string;
   const create = resource.inputs["create"];
   if (typeof connection !== "object" || connection === null || typeof connection.host !== "string")
@@ -95,6 +95,10 @@ export function remoteCommandArgv(resource: PlannedResource): string[] {
   return [
     "-o",
     "BatchMode=yes",
+    // A declared hostKey is the only key the provider accepts; without one it accepts any.
+    ...(knownHostsFile === undefined
+      ? []
+      : ["-o", `UserKnownHostsFile=${knownHostsFile}`, "-o", "StrictHostKeyChecking=yes"]),
     "-p",
     String(connection.port ?? 22),
     "-l",
@@ -111,11 +115,23 @@ async function runRemote(
   env: Readonly<Record<string, string>>,
 ): Promise<string> {
   const stdin = resource.inputs["stdin"];
-  const result = await run("ssh", remoteCommandArgv(resource), {
-    timeoutMs: 60_000,
-    env,
-    ...(typeof stdin === "string" ? { input: stdin } : {}),
-  });
+  const connection = resource.inputs["connection"] as { host?: string; hostKey?: string };
+  const scratch = await mkdtemp(join(tmpdir(), "remote-command-"));
+  let result;
+  try {
+    let knownHosts: string | undefined;
+    if (typeof connection?.hostKey === "string") {
+      knownHosts = join(scratch, "known_hosts");
+      await writeFile(knownHosts, `${connection.host} ${connection.hostKey}\n`);
+    }
+    result = await run("ssh", remoteCommandArgv(resource, knownHosts), {
+      timeoutMs: 60_000,
+      env,
+      ...(typeof stdin === "string" ? { input: stdin } : {}),
+    });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
   if (result.code !== 0)
     throw new Error(`command ${resource.name} exited ${result.code}:\n${result.stderr}`);
   return result.stdout;

@@ -104,6 +104,11 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
       ["config", "ci-platform:ciHosts", HOST],
       doc.createNode({
         dockerHost: host.dockerHost,
+        // The key ssh-keyscan would print: the host commands' SSH client verifies it.
+        sshHostKey: (await fs.readFile(path.join(host.dir, "host_key.pub"), "utf8"))
+          .split(" ")
+          .slice(0, 2)
+          .join(" "),
         pullImages: false,
         // Test-only: the remote machine's /etc is this machine's, so point the install elsewhere.
         hostPrep: { daemonJsonPath, certsDir, reloadCommand: `echo reloaded >> ${reloadLog}` },
@@ -216,6 +221,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
         host: "10.231.0.2",
         user: "root",
         port: 22,
+        hostKey: expect.stringMatching(/^ssh-ed25519 AAAA\S+$/),
       });
     expect(applied.commands).toHaveLength(commands.length);
     // Every declared container runs on the SSH host's engine, and nothing else.
@@ -397,6 +403,10 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
   it("refuses a host whose host key changed, naming the host and the fix", async () => {
     await host.replaceHostKey();
     try {
+      // The host commands refuse it too: the block's sshHostKey is the only key they accept.
+      await expect(rerunCommand(plan, `${HOST}-prep-daemon-json`, host.engine.env)).rejects.toThrow(
+        /Host key verification failed/,
+      );
       await refusals(
         `${WHO} offered a different SSH host key from the one in known_hosts: if the host was rebuilt, confirm its new key's fingerprint with whoever rebuilt it, then run ssh-keygen -R 10.231.0.2 and connect once to record the new key; otherwise do not connect`,
         15,
