@@ -4,7 +4,10 @@
 # dig, shellcheck, openssl, git (the pipeline tests check out from a local repository),
 # chromium (the health dashboard is checked in a headless browser) and Groovy on Java 17 (the
 # rendered Job DSL seeds and Jenkinsfiles are compiled with groovyc) and systemd (systemd-analyze
-# verify checks the Jenkins unit's drop-in). Run as
+# verify checks the Jenkins unit's drop-in), openssh-server (the SSH CI host test runs its own
+# sshd, with its own config and keys, in a network namespace; the package's system service is
+# never started), iproute2 (that test's namespace and veth pair, `ip netns`, `ss`), curl and
+# procps (its requests from inside the namespace and its check that no process is left). Run as
 # root on Debian 12. Idempotent: when every package is already installed it changes nothing and
 # does not touch the network.
 set -euo pipefail
@@ -26,6 +29,10 @@ packages=(
   groovy
   openjdk-17-jre-headless
   systemd
+  openssh-server
+  iproute2
+  curl
+  procps
 )
 
 installed() {

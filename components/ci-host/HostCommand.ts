@@ -43,7 +43,13 @@ export function hostCommand(
   return new command.remote.Command(
     name,
     {
-      connection: { host: host.host, user: host.user, port: host.port, dialErrorLimit: 5 },
+      connection: {
+        host: host.host,
+        user: host.user,
+        port: host.port,
+        dialErrorLimit: 5,
+        ...(host.hostKey === undefined ? {} : { hostKey: host.hostKey }),
+      },
       create: args.create,
       triggers: [...args.triggers],
       ...(args.stdin === undefined ? {} : { stdin: args.stdin }),

@@ -15,6 +15,11 @@ export type DockerHost =
       readonly user: string;
       readonly host: string;
       readonly port: number;
+      /**
+       * The host's SSH public key (`<type> <base64>`) that Pulumi's own SSH client (the host
+       * commands) verifies; without it that client accepts any key. @default none
+       */
+      readonly hostKey?: string;
     };
 
 /** A catalog application as one stack runs it. */

@@ -91,6 +91,43 @@ describe("validateStackConfig", () => {
     ]);
   });
 
+  const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtlc3Qta2V5LWZvci1jaS1wbGF0Zm9ybS10ZXN0cw";
+
+  it("takes an SSH host's sshHostKey, which the host commands then verify", () => {
+    const result = validateStackConfig(
+      raw(
+        ciHostValues({
+          ciHosts: { "ci-2": { dockerHost: "ssh://deploy@10.0.4.12:2222", sshHostKey: HOST_KEY } },
+        }),
+      ),
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.ciHosts[0]?.dockerHost).toEqual({
+      scheme: "ssh",
+      url: "ssh://deploy@10.0.4.12:2222",
+      user: "deploy",
+      host: "10.0.4.12",
+      port: 2222,
+      hostKey: HOST_KEY,
+    });
+  });
+
+  it.each([
+    [
+      "is not a public key",
+      { dockerHost: "ssh://deploy@10.0.4.12", sshHostKey: "10.0.4.12 ssh-ed25519 AAAAC3Nz" },
+      `ciHosts.ci-2.sshHostKey: "10.0.4.12 ssh-ed25519 AAAAC3Nz" is not an SSH public host key; use the host's key as ssh-keyscan prints it, without the host name: <type> <base64>, such as ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA...`,
+    ],
+    [
+      "is given for a local engine",
+      { dockerHost: "unix:///var/run/docker.sock", sshHostKey: HOST_KEY },
+      'ciHosts.ci-2.sshHostKey: is only for ssh:// hosts, and ciHosts.ci-2.dockerHost is "unix:///var/run/docker.sock"; remove sshHostKey',
+    ],
+  ])("fails when sshHostKey %s", (_, host, message) => {
+    expect(messages(ciHostValues({ ciHosts: { "ci-2": host } }))).toEqual([message]);
+  });
+
   it("fails when the backend subnet is not CIDR", () => {
     expect(
       messages(

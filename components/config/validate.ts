@@ -164,6 +164,10 @@ export function parseDockerHost(url: string): DockerHost | undefined {
   return { scheme: "ssh", url, user: ssh[1]!, host: ssh[2]!, port };
 }
 
+/** An SSH public key as `ssh-keyscan` prints it after the host name: `<type> <base64>`. */
+const SSH_HOST_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) AAAA[A-Za-z0-9+/]+={0,3}$/;
+
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Checks the catalog itself: names, ports, dependencies, pins. */
@@ -676,6 +680,7 @@ function readCiHosts(
       "dnsUpstream",
       "hostPrep",
       "dataRefresh",
+      "sshHostKey",
     ]);
     if (!host) continue;
     const url =
@@ -685,7 +690,25 @@ function readCiHosts(
             "is required; use unix:///var/run/docker.sock or ssh://user@host[:port]",
           )
         : r.string(`${path}.dockerHost`, host["dockerHost"]);
-    const dockerHost = url === undefined ? undefined : parseDockerHost(url);
+    const parsedHost = url === undefined ? undefined : parseDockerHost(url);
+    const hostKey =
+      host["sshHostKey"] === undefined
+        ? undefined
+        : r.string(`${path}.sshHostKey`, host["sshHostKey"]);
+    if (hostKey !== undefined && !SSH_HOST_KEY.test(hostKey))
+      r.fail(
+        `${path}.sshHostKey`,
+        `${show(hostKey)} is not an SSH public host key; use the host's key as ssh-keyscan prints it, without the host name: <type> <base64>, such as ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA...`,
+      );
+    else if (hostKey !== undefined && parsedHost && parsedHost.scheme !== "ssh")
+      r.fail(
+        `${path}.sshHostKey`,
+        `is only for ssh:// hosts, and ${path}.dockerHost is ${show(url)}; remove sshHostKey`,
+      );
+    const dockerHost =
+      parsedHost?.scheme === "ssh" && hostKey !== undefined && SSH_HOST_KEY.test(hostKey)
+        ? { ...parsedHost, hostKey }
+        : parsedHost;
     if (url !== undefined && !dockerHost)
       r.fail(
         `${path}.dockerHost`,

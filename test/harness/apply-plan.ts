@@ -1,6 +1,8 @@
 /**
  * Applies an evaluated plan to a private Docker engine: networks, volumes and containers through
- * the docker CLI exactly as declared, local commands through `sh -c`, in declaration order (which
+ * the docker CLI exactly as declared (over `ssh://` when the engine is an SSH host's), local
+ * commands through `sh -c` and remote ones through `ssh` with their declared connection, in
+ * declaration order (which
  * is dependency order in this program). This stands in for `pulumi up` where the docker provider
  * cannot run; it refuses resource types it cannot apply faithfully.
  */
@@ -67,6 +69,72 @@ async function runTar(dir: string): Promise<Buffer> {
       else reject(new Error(`tar exited ${code}`));
     });
   });
+}
+
+/** A remote command's declared connection: the fields `command:remote` dials with. */
+interface RemoteConnection {
+  readonly host: string;
+  readonly user: string;
+  readonly port: number;
+}
+
+/**
+ * The `ssh` argv that runs a declared `command:remote:Command`'s create on its connection's host:
+ * the same user, port and host, with `BatchMode=yes` as every SSH tool of the program uses.
+ * (The provider authenticates with the agent or a declared key; the client's ssh config supplies
+ * the test's key.) Needs the plan evaluated with secrets revealed: the connection is a secret.
+ */
+export function remoteCommandArgv(resource: PlannedResource, knownHostsFile?: string): string[] {
+  const connection = resource.inputs["connection"] as Partial<RemoteConnection> | string;
+  const create = resource.inputs["create"];
+  if (typeof connection !== "object" || connection === null || typeof connection.host !== "string")
+    throw new Error(
+      `command ${resource.name} has no readable connection; evaluate the plan with revealSecrets`,
+    );
+  if (typeof create !== "string") throw new Error(`command ${resource.name} has no create command`);
+  return [
+    "-o",
+    "BatchMode=yes",
+    // A declared hostKey is the only key the provider accepts; without one it accepts any.
+    ...(knownHostsFile === undefined
+      ? []
+      : ["-o", `UserKnownHostsFile=${knownHostsFile}`, "-o", "StrictHostKeyChecking=yes"]),
+    "-p",
+    String(connection.port ?? 22),
+    "-l",
+    String(connection.user ?? "root"),
+    "--",
+    connection.host,
+    create,
+  ];
+}
+
+/** Runs a declared remote command through `ssh` with `env` (whose PATH finds the client's ssh). */
+async function runRemote(
+  resource: PlannedResource,
+  env: Readonly<Record<string, string>>,
+): Promise<string> {
+  const stdin = resource.inputs["stdin"];
+  const connection = resource.inputs["connection"] as { host?: string; hostKey?: string };
+  const scratch = await mkdtemp(join(tmpdir(), "remote-command-"));
+  let result;
+  try {
+    let knownHosts: string | undefined;
+    if (typeof connection?.hostKey === "string") {
+      knownHosts = join(scratch, "known_hosts");
+      await writeFile(knownHosts, `${connection.host} ${connection.hostKey}\n`);
+    }
+    result = await run("ssh", remoteCommandArgv(resource, knownHosts), {
+      timeoutMs: 60_000,
+      env,
+      ...(typeof stdin === "string" ? { input: stdin } : {}),
+    });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  if (result.code !== 0)
+    throw new Error(`command ${resource.name} exited ${result.code}:\n${result.stderr}`);
+  return result.stdout;
 }
 
 /** Creates and starts one declared container, then checks it is running (the provider's `mustRun`). */
@@ -140,6 +208,12 @@ export async function applyPlan(
         applied.commands.push({ name: resource.name, stdout: result.stdout });
         break;
       }
+      case "command:remote:Command":
+        applied.commands.push({
+          name: resource.name,
+          stdout: await runRemote(resource, dockerd.env),
+        });
+        break;
       default:
         throw new Error(
           `the harness cannot apply ${resource.type} ${resource.name}; configure the stack so it is not declared (e.g. pullImages: false)`,
@@ -149,11 +223,80 @@ export async function applyPlan(
   return applied;
 }
 
-/** Runs a declared local command again, as a second `up` would after its triggers changed. */
-export async function rerunCommand(evaluation: Evaluation, name: string): Promise<string> {
+/**
+ * Runs a declared command again, as a second `up` would after its triggers changed: a local one
+ * through `sh -c`, a remote one through `ssh` with `env` (the SSH host's client environment).
+ */
+export async function rerunCommand(
+  evaluation: Evaluation,
+  name: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<string> {
+  const remote = evaluation.resources.find(
+    (r) => r.type === "command:remote:Command" && r.name === name,
+  );
+  if (remote) return runRemote(remote, env);
   const resource = evaluation.resources.find(
     (r) => r.type === "command:local:Command" && r.name === name,
   );
-  if (!resource) throw new Error(`no local command ${name} in the plan`);
+  if (!resource) throw new Error(`no local or remote command ${name} in the plan`);
   return runOk("sh", ["-c", String(resource.inputs["create"])], { timeoutMs: 60_000 });
+}
+
+export interface DestroyedPlan {
+  /** `type name` of what was removed. */
+  readonly removed: string[];
+  /** `type name` of what stays: protected or retained on delete (volumes with data). */
+  readonly kept: string[];
+}
+
+/**
+ * Removes `resources` (a plan's, e.g. the ones a removed config block declared) the way
+ * `pulumi up` deletes them: in reverse declaration order, containers and networks removed,
+ * volumes removed unless `protect`ed or `retainOnDelete`, commands' `delete` run if they declare
+ * one. Protected resources are kept (Pulumi refuses to delete them; the user unprotects first).
+ */
+export async function destroyResources(
+  resources: readonly PlannedResource[],
+  dockerd: PrivateDockerd,
+): Promise<DestroyedPlan> {
+  const removed: string[] = [];
+  const kept: string[] = [];
+  for (const resource of [...resources].reverse()) {
+    if (STRUCTURAL(resource.type)) continue;
+    const id = `${resource.type} ${resource.name}`;
+    if (resource.protect || resource.retainOnDelete) {
+      kept.push(id);
+      continue;
+    }
+    const name = String(resource.inputs["name"]);
+    switch (resource.type) {
+      case "docker:index/container:Container":
+        await dockerd.dockerOk(["rm", "--force", "--volumes", name]);
+        break;
+      case "docker:index/network:Network":
+        await dockerd.dockerOk(["network", "rm", name]);
+        break;
+      case "docker:index/volume:Volume":
+        await dockerd.dockerOk(["volume", "rm", name]);
+        break;
+      case "command:remote:Command":
+      case "command:local:Command": {
+        const del = resource.inputs["delete"];
+        if (typeof del !== "string") break;
+        if (resource.type === "command:local:Command")
+          await runOk("sh", ["-c", del], { timeoutMs: 60_000 });
+        else
+          await runRemote(
+            { ...resource, inputs: { ...resource.inputs, create: del } },
+            dockerd.env,
+          );
+        break;
+      }
+      default:
+        throw new Error(`the harness cannot delete ${id}`);
+    }
+    removed.push(id);
+  }
+  return { removed, kept };
 }

@@ -54,6 +54,12 @@ export interface StartDockerdOptions {
    * containers bind there and never on the machine's loopback ports. @default false
    */
   readonly privateNetwork?: boolean;
+  /**
+   * Run dockerd in this existing named network namespace (`/run/netns/<name>`, made with
+   * `ip netns add`), entered with `nsenter --net` only: the daemon keeps the machine's mount
+   * namespace, so its mounts are unmounted as usual. @default the test process's namespace
+   */
+  readonly netnsPath?: string;
 }
 
 /** Unix socket paths are limited to 107 bytes; leave room for containerd's longer names. */
@@ -117,23 +123,29 @@ export async function startDockerd(options: StartDockerdOptions = {}): Promise<P
   const started = Date.now();
   // `unshare` and `sh` exec dockerd, so the spawned pid is dockerd's and its namespace lives and
   // dies with it.
-  const daemon = options.privateNetwork
-    ? spawnDaemon(
-        which("unshare"),
-        [
-          "--net",
-          "--",
-          "sh",
-          "-c",
-          `${which("ip")} link set lo up && exec "$0" "$@"`,
-          dockerdBin,
-          ...args,
-        ],
-        { logPath, lastResort: "SIGTERM" },
-      )
-    : spawnDaemon(dockerdBin, args, { logPath, lastResort: "SIGTERM" });
+  const daemon = options.netnsPath
+    ? spawnDaemon(which("nsenter"), [`--net=${options.netnsPath}`, "--", dockerdBin, ...args], {
+        logPath,
+        lastResort: "SIGTERM",
+      })
+    : options.privateNetwork
+      ? spawnDaemon(
+          which("unshare"),
+          [
+            "--net",
+            "--",
+            "sh",
+            "-c",
+            `${which("ip")} link set lo up && exec "$0" "$@"`,
+            dockerdBin,
+            ...args,
+          ],
+          { logPath, lastResort: "SIGTERM" },
+        )
+      : spawnDaemon(dockerdBin, args, { logPath, lastResort: "SIGTERM" });
   const { child, exited } = daemon;
-  const netns = options.privateNetwork ? `/proc/${child.pid}/ns/net` : undefined;
+  const netns =
+    options.netnsPath ?? (options.privateNetwork ? `/proc/${child.pid}/ns/net` : undefined);
 
   const logTail = (lines = 30): string => {
     try {

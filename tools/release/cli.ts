@@ -15,6 +15,7 @@ import type { PlatformConfig } from "../../components/config/types";
 import { isSlot, otherSlot } from "../../components/release/slots";
 import { run } from "../process";
 import { validatedStackConfig, writeValidatedStackFile } from "../stack-config";
+import { checkSsh, sshTarget } from "../ssh/preflight";
 import { parseReleaseArgs, type ReleaseArgs } from "./args";
 import { planCiHostRelease, releaseCommand } from "./ci-host-release";
 import { finishRelease, recordLiveSlot, stageRelease, switchSlots } from "./slot-edits";
@@ -37,6 +38,16 @@ async function releaseOnCiHost(
   const plan = planCiHostRelease(config, args);
   const jenkins = config.jenkins!;
   const { command, args: argv, env } = releaseCommand(plan, jenkins.home, jenkins.systemdDir);
+  // An SSH host is checked first, bounded, so a refused key or a changed host key is named
+  // before anything runs there.
+  const target = sshTarget(plan.host);
+  if (target) {
+    const check = await checkSsh(target);
+    if (check.problem !== undefined)
+      throw new Error(
+        `${check.problem}; nothing was run on ${plan.host.name}: rerun the release once npm run ssh-check -- --stack ${config.stack} passes`,
+      );
+  }
   const started = Date.now();
   const result = await run(command, argv, {
     env,
