@@ -28,3 +28,24 @@ export async function freeLoopbackPort(): Promise<number> {
   const [port] = await freeLoopbackPorts(1);
   return port!;
 }
+
+/**
+ * `docker run` arguments for a throwaway client on the testing stack's backend network that
+ * resolves names through its dnsmasq, as a deployed build does, and runs `script` in `sh`.
+ */
+export function backendClientArgs(script: string, searchDomain: string): string[] {
+  return [
+    "run",
+    "--rm",
+    "--network",
+    "testing-backend",
+    "--dns",
+    "172.18.0.2",
+    "--dns-search",
+    searchDomain,
+    "mongo:7.0",
+    "sh",
+    "-c",
+    script,
+  ];
+}

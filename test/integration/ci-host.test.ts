@@ -25,6 +25,7 @@ import { httpGet } from "../harness/registry";
 import { waitFor } from "../harness/process";
 import { useDockerd } from "../harness/use-dockerd";
 import { editedStackConfig, evaluateStack, findResource, withSecrets } from "../mocks";
+import { backendClientArgs } from "../harness/net";
 
 const HOST = "ci-testing-1";
 const DOMAIN = "us-east-1.example.com";
@@ -98,23 +99,7 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
 
   /** One throwaway container on the backend network, resolving the way application containers do. */
   const onBackend = (script: string) =>
-    dockerd().docker(
-      [
-        "run",
-        "--rm",
-        "--network",
-        "testing-backend",
-        "--dns",
-        "172.18.0.2",
-        "--dns-search",
-        DOMAIN,
-        "mongo:7.0",
-        "sh",
-        "-c",
-        script,
-      ],
-      { timeoutMs: 60_000 },
-    );
+    dockerd().docker(backendClientArgs(script, DOMAIN), { timeoutMs: 60_000 });
 
   it("runs every declared container: 3 dev-minimal, 8 nodes, the resolver and the release proxy", async () => {
     expect(applied.containers).toHaveLength(13);

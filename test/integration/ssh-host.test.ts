@@ -27,6 +27,7 @@ import type { PollReport } from "../harness/poller";
 import { sleep, waitFor } from "../harness/process";
 import { startSshHost, type SshHost } from "../harness/ssh-host";
 import { evaluateStack, PROJECT_ROOT, withSecrets } from "../mocks";
+import { backendClientArgs } from "../harness/net";
 
 const HOST = "ci-testing-2";
 const DOMAIN = "us-east-1.example.com";
@@ -177,23 +178,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
   const inHost = (argv: string[], timeoutMs = 30_000): Promise<RunResult> =>
     host.inNamespace(argv, { timeoutMs });
   const onBackend = (script: string) =>
-    host.engine.docker(
-      [
-        "run",
-        "--rm",
-        "--network",
-        "testing-backend",
-        "--dns",
-        "172.18.0.2",
-        "--dns-search",
-        DOMAIN,
-        "mongo:7.0",
-        "sh",
-        "-c",
-        script,
-      ],
-      { timeoutMs: 60_000 },
-    );
+    host.engine.docker(backendClientArgs(script, DOMAIN), { timeoutMs: 60_000 });
   const nodes = () =>
     hostResources
       .filter(
