@@ -53,11 +53,14 @@ export function formatCidr(cidr: Cidr): string {
 /** Docker's default bridge, which a user-defined network must not overlap. */
 export const DOCKER_DEFAULT_BRIDGE: Cidr = { network: parseIpv4("172.17.0.0")!, prefix: 16 };
 
-/** Address blocks a container network or a DNS server can never use (RFC 6890). */
+/** Link-local space: no container network may use it, though a host may reach a DNS server there. */
+export const LINK_LOCAL: Cidr = parseCidr("169.254.0.0/16")!;
+
+/** Address blocks a container network can never use (RFC 6890). */
 export const UNUSABLE_RANGES: readonly { readonly cidr: Cidr; readonly name: string }[] = [
   { cidr: parseCidr("0.0.0.0/8")!, name: '"this network" space 0.0.0.0/8' },
   { cidr: parseCidr("127.0.0.0/8")!, name: "loopback space 127.0.0.0/8" },
-  { cidr: parseCidr("169.254.0.0/16")!, name: "link-local space 169.254.0.0/16" },
+  { cidr: LINK_LOCAL, name: "link-local space 169.254.0.0/16" },
   { cidr: parseCidr("224.0.0.0/4")!, name: "multicast space 224.0.0.0/4" },
   { cidr: parseCidr("240.0.0.0/4")!, name: "reserved space 240.0.0.0/4" },
 ];

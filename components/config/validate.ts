@@ -22,6 +22,8 @@ import {
   formatIpv4,
   cidrContains,
   cidrsOverlap,
+  LINK_LOCAL,
+  UNUSABLE_RANGES,
   unusableRangeOf,
   DOCKER_DEFAULT_BRIDGE,
   formatCidr,
@@ -432,9 +434,9 @@ function registryPortClaim(block: unknown): PortClaim {
   );
 }
 
-/** The claims of the dev-minimal datastores and of every app with a pinned port and its slots. */
-function serviceClaims(services: SelectedServices): PortClaim[] {
-  const datastores = services.datastores.map((d): PortClaim => ({
+/** The dev-minimal datastores' claims: each on its catalog port, on the host network. */
+function datastoreClaims(datastores: readonly DatastoreEntry[]): PortClaim[] {
+  return datastores.map((d): PortClaim => ({
     port: d.port,
     value: d.port,
     holder: `the dev-minimal ${d.name}`,
@@ -444,7 +446,11 @@ function serviceClaims(services: SelectedServices): PortClaim[] {
     range: { min: d.port, max: d.port },
     offsets: [],
   }));
-  const apps = services.apps.flatMap((app): PortClaim[] => {
+}
+
+/** The claims of every app with a pinned port: the port and its two release slots'. */
+function appClaims(apps: readonly SelectedApp[]): PortClaim[] {
+  return apps.flatMap((app): PortClaim[] => {
     if (app.hostPort === undefined) return [];
     const base = {
       value: app.hostPort,
@@ -461,7 +467,6 @@ function serviceClaims(services: SelectedServices): PortClaim[] {
       { ...base, port: slots.green, holder: `${app.entry.name}'s green release slot` },
     ];
   });
-  return [...datastores, ...apps];
 }
 
 /**
@@ -473,15 +478,14 @@ function placeApps(
   services: SelectedServices,
   platformClaims: readonly PortClaim[],
 ): Selection | undefined {
-  const claims = [...platformClaims, ...serviceClaims(services)];
+  const fixed = [...platformClaims, ...datastoreClaims(services.datastores)];
+  const claims = [...fixed, ...appClaims(services.apps)];
   const clashes = findPortClashes(claims);
   for (const clash of clashes) r.fail(clash.blamed.field, describeClash(clash, claims));
   if (clashes.length > 0) return undefined;
   // A port is unusable for an app when the app's own port or either slot's would land on it.
   const reserved = new Set(
-    [...platformClaims, ...serviceClaims({ datastores: services.datastores, apps: [] })].flatMap(
-      (c) => [c.port, ...APP_PORT_OFFSETS.map((offset) => c.port - offset)],
-    ),
+    fixed.flatMap((c) => [c.port, ...APP_PORT_OFFSETS.map((offset) => c.port - offset)]),
   );
   const ports = allocateHostPorts(
     services.apps.map((s) => ({ name: s.entry.name, hostPort: s.hostPort })),
@@ -737,7 +741,7 @@ function readCiHosts(
     } else if (subnet && unusableRangeOf(subnet) !== undefined) {
       r.fail(
         `${path}.backendSubnet`,
-        `${show(subnetText)} overlaps ${unusableRangeOf(subnet)}, which no container network can use; use a private range such as ${DEFAULT_BACKEND_SUBNET}`,
+        `${show(subnetText)} overlaps ${unusableRangeOf(subnet)!}, which no container network can use; use a private range such as ${DEFAULT_BACKEND_SUBNET}`,
       );
     } else if (subnet && cidrsOverlap(subnet, DOCKER_DEFAULT_BRIDGE)) {
       r.fail(
@@ -857,11 +861,12 @@ function engineIdentity(host: DockerHost): string {
     : `ssh:${host.host.toLowerCase()}:${host.port}`;
 }
 
-/** Loopback, "this network", multicast and broadcast addresses reach no DNS server from a container. */
+/**
+ * Loopback, "this network", multicast and broadcast addresses reach no DNS server from a
+ * container; link-local ones may (a cloud's resolver, such as 169.254.169.253).
+ */
 function isForwardableUpstream(address: number): boolean {
-  return !["0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"].some((block) =>
-    cidrContains(parseCidr(block)!, address),
-  );
+  return !UNUSABLE_RANGES.some((u) => u.cidr !== LINK_LOCAL && cidrContains(u.cidr, address));
 }
 
 /**
