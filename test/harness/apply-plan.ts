@@ -9,6 +9,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
 import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
 import type { PrivateDockerd } from "./dockerd";
 import { containerPlan, networkCreateArgs, volumeCreateArgs } from "./docker-translate";
@@ -299,4 +300,34 @@ export async function destroyResources(
     removed.push(id);
   }
   return { removed, kept };
+}
+
+/** A production-like node as a host declares it: its name, address and the datastore it runs. */
+export interface DeclaredNode {
+  readonly name: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly image: string;
+}
+
+/** The production-like nodes `host` declares among `resources` (its dnsmasq is not one). */
+export function declaredNodes(resources: readonly PlannedResource[], host: string): DeclaredNode[] {
+  const datastores = SERVICE_CATALOG.filter((e): e is DatastoreEntry => e.kind === "datastore");
+  return resources
+    .filter(
+      (r) =>
+        r.type === "docker:index/container:Container" &&
+        r.name.startsWith(`${host}-prodlike-`) &&
+        !r.name.endsWith("-dnsmasq"),
+    )
+    .map((r) => {
+      const datastore = datastores.find((d) => r.inputs["image"] === d.image)!;
+      const [attachment] = r.inputs["networksAdvanced"] as { ipv4Address: string }[];
+      return {
+        name: String(r.inputs["hostname"]),
+        ip: attachment!.ipv4Address,
+        port: datastore.port,
+        image: datastore.image,
+      };
+    });
 }

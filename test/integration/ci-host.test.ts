@@ -12,7 +12,9 @@ import type { Evaluation } from "../../tools/plan/evaluate";
 import {
   applyContainer,
   applyPlan,
+  declaredNodes,
   descendsFrom,
+  type DeclaredNode,
   rerunCommand,
   type AppliedPlan,
 } from "../harness/apply-plan";
@@ -40,7 +42,7 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
   const reloadLog = join(scratch, "reloads");
   let plan: Evaluation;
   let applied: AppliedPlan;
-  let nodes: { name: string; ip: string; port: number; image: string }[];
+  let nodes: DeclaredNode[];
 
   beforeAll(async () => {
     const engine = dockerd();
@@ -76,23 +78,7 @@ describe("testing CI host on a real Docker engine", { timeout: 120_000 }, () => 
     expect(
       plan.resources.some((r) => descendsFrom(plan, r, "ciplatform:jenkins:JenkinsHost")),
     ).toBe(true);
-    nodes = plan.resources
-      .filter(
-        (r) =>
-          r.type === "docker:index/container:Container" &&
-          r.name.startsWith(`${HOST}-prodlike-`) &&
-          !r.name.endsWith("-dnsmasq"),
-      )
-      .map((r) => {
-        const datastore = DATASTORES.find((d) => r.inputs["image"] === d.image)!;
-        const [attachment] = r.inputs["networksAdvanced"] as { ipv4Address: string }[];
-        return {
-          name: String(r.inputs["hostname"]),
-          ip: attachment!.ipv4Address,
-          port: datastore.port,
-          image: datastore.image,
-        };
-      });
+    nodes = declaredNodes(plan.resources, HOST);
   }, 240_000);
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));

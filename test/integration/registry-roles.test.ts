@@ -7,18 +7,16 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RegistryRole } from "../../components/config/types";
 import { TLS12_CIPHERS } from "../../components/registry/registry-render";
 import {
   httpGet,
   httpsGet,
   registryRequest,
-  startRegistryStack,
   tlsHandshake,
   type RegistryCredentials,
   type RegistryStack,
-  type RegistryStackOptions,
 } from "../harness/registry";
 import {
   expectOk,
@@ -28,6 +26,7 @@ import {
   pushImage,
   type OciImage,
 } from "../harness/registry-images";
+import { useRegistryStack } from "../harness/use-registry-stack";
 
 type Who = RegistryRole | "none";
 const WHO: readonly Who[] = ["pull", "push", "delete", "none"];
@@ -35,20 +34,6 @@ const MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
 const DENIED = {
   errors: [{ code: "DENIED", message: "requested access to the resource is denied", detail: null }],
 };
-
-function useStack(options: RegistryStackOptions) {
-  let stack: RegistryStack | undefined;
-  beforeAll(async () => {
-    stack = await startRegistryStack(options);
-  }, 60_000);
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
-  return (): RegistryStack => {
-    if (!stack) throw new Error("the registry stack is not running (did its beforeAll fail?)");
-    return stack;
-  };
-}
 
 /** What one role's requests work on: its own repository, pushed straight to the registry. */
 interface Fixture {
@@ -191,7 +176,7 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<Who, number>>>> = {
 };
 
 describe("registry roles behind the rendered nginx, run for real", { timeout: 180_000 }, () => {
-  const stack = useStack({});
+  const stack = useRegistryStack().stack;
   const fixtures = new Map<Who, Fixture>();
 
   beforeAll(async () => {
@@ -311,7 +296,7 @@ describe.each([
 ])(
   "TLS of the rendered nginx with an $key certificate, run for real",
   ({ key, refused, accepted }) => {
-    const stack = useStack({ keyType: key, publish: true });
+    const stack = useRegistryStack({ keyType: key, publish: true }).stack;
 
     it(
       "refuses CBC and static-RSA suites and accepts ECDHE with AEAD ciphers",

@@ -7,55 +7,27 @@ import { promises as fs } from "node:fs";
 import { request } from "node:https";
 import * as path from "node:path";
 import { REGISTRY_DEFAULTS } from "../../components/config/validate";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   httpGet,
   readAccessLog,
   registryRequest,
   setMaintenance,
-  startRegistryStack,
   tlsHandshake,
   type RegistryStack,
-  type RegistryStackOptions,
 } from "../harness/registry";
 import {
   blobDigestViaNginx,
   expectOk,
   inspectDigest,
-  makeOciImage,
   ociManifestDigest,
   pullImage,
   pushImage,
-  type OciImage,
-  type OciImageSpec,
 } from "../harness/registry-images";
+import { useRegistryStack } from "../harness/use-registry-stack";
 
 const API_VERSION = "registry/2.0";
 const HSTS = "max-age=31536000; includeSubDomains";
-
-/** Starts a registry stack for the enclosing `describe` and stops it afterwards, also on failure. */
-function useRegistryStack(options: RegistryStackOptions = {}) {
-  let stack: RegistryStack | undefined;
-  let images = 0;
-  beforeAll(async () => {
-    stack = await startRegistryStack(options);
-  }, 60_000);
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
-  const current = (): RegistryStack => {
-    if (!stack) throw new Error("the registry stack is not running (did its beforeAll fail?)");
-    return stack;
-  };
-  return {
-    stack: current,
-    /** A fresh OCI image layout in the stack's scratch dir (removed with the stack). */
-    image: (spec: OciImageSpec): Promise<OciImage> =>
-      makeOciImage(path.join(current().dir, "work", `image-${++images}`), spec),
-    /** A fresh directory name in the stack's scratch dir, e.g. a pull destination. */
-    scratch: (name: string): string => path.join(current().dir, "work", `${name}-${++images}`),
-  };
-}
 
 describe("private registry behind nginx, run for real", { timeout: 120_000 }, () => {
   const { stack, image, scratch } = useRegistryStack();

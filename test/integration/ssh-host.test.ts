@@ -19,7 +19,13 @@ import { JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
 import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
 import { readStackFile } from "../../tools/plan/stack-file";
 import { run, type RunResult } from "../../tools/process";
-import { applyPlan, destroyResources, rerunCommand, type AppliedPlan } from "../harness/apply-plan";
+import {
+  applyPlan,
+  declaredNodes,
+  destroyResources,
+  rerunCommand,
+  type AppliedPlan,
+} from "../harness/apply-plan";
 import { buildDatastoreStandIn, standInBody } from "../harness/datastore-images";
 import { buildDnsmasqImage, buildNginxImage } from "../harness/images";
 import { buildNodeBaseImage, NODE_BASE_IMAGE, SAMPLE_SERVICE_DIR } from "../harness/pipeline";
@@ -179,24 +185,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
     host.inNamespace(argv, { timeoutMs });
   const onBackend = (script: string) =>
     host.engine.docker(backendClientArgs(script, DOMAIN), { timeoutMs: 60_000 });
-  const nodes = () =>
-    hostResources
-      .filter(
-        (r) =>
-          r.type === "docker:index/container:Container" &&
-          r.name.startsWith(`${HOST}-prodlike-`) &&
-          !r.name.endsWith("-dnsmasq"),
-      )
-      .map((r) => {
-        const datastore = DATASTORES.find((d) => r.inputs["image"] === d.image)!;
-        const [attachment] = r.inputs["networksAdvanced"] as { ipv4Address: string }[];
-        return {
-          name: String(r.inputs["hostname"]),
-          ip: attachment!.ipv4Address,
-          port: datastore.port,
-          image: datastore.image,
-        };
-      });
+  const nodes = () => declaredNodes(hostResources, HOST);
 
   it("declares the host's commands as command:remote with the block's connection, and applies them over SSH", async () => {
     const commands = hostResources.filter((r) => r.type.startsWith("command:"));
