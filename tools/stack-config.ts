@@ -3,23 +3,14 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatConfigIssues } from "../components/config/format";
 import type { PlatformConfig } from "../components/config/types";
-import { rawValuesFromEngine } from "../components/config/raw-values";
-import {
-  SECRET_SETTINGS,
-  validateStackConfig,
-  type ValidationResult,
-} from "../components/config/validate";
+import { validateEngineConfig, type ValidationResult } from "../components/config/validate";
 import { readStackFile, type StackFileConfig } from "./plan/stack-file";
 
 /** Validates a stack file's engine config exactly as the program reads it from the engine. */
 export function validateStackFile(file: StackFileConfig, stack: string): ValidationResult {
-  const raw = rawValuesFromEngine(
-    file.project,
-    file.config,
-    (key) => file.secretKeys.includes(key),
-    Object.keys(SECRET_SETTINGS),
+  return validateEngineConfig(file.project, stack, file.config, (key) =>
+    file.secretKeys.includes(key),
   );
-  return validateStackConfig({ project: file.project, stack, ...raw });
 }
 
 export function validatedStackConfig(root: string, stack: string): PlatformConfig {

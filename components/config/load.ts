@@ -1,9 +1,8 @@
 /** The only code that reads Pulumi config: it validates everything before any resource exists. */
 import * as pulumi from "@pulumi/pulumi";
 import { formatConfigIssues } from "./format";
-import { rawValuesFromEngine } from "./raw-values";
 import type { ConfigIssue, PlatformConfig } from "./types";
-import { SECRET_SETTINGS, validateStackConfig } from "./validate";
+import { SECRET_SETTINGS, validateEngineConfig } from "./validate";
 
 /** Secrets stay `Output<string>`, marked secret, from config to the resource that needs them. */
 export interface PlatformSecrets {
@@ -44,16 +43,10 @@ export class StackConfigError extends pulumi.RunError {
 export function loadPlatformConfig(): LoadedConfig {
   const project = pulumi.getProject();
   const stack = pulumi.getStack();
-  const raw = rawValuesFromEngine(
-    project,
-    pulumi.runtime.allConfig(),
-    isConfigSecret,
-    Object.keys(SECRET_SETTINGS),
-  );
-  const result = validateStackConfig({ project, stack, ...raw });
+  const result = validateEngineConfig(project, stack, pulumi.runtime.allConfig(), isConfigSecret);
   if (!result.ok)
     throw new StackConfigError(formatConfigIssues(project, stack, result.issues), result.issues);
-  const values = raw.values;
+  const values = result.values;
 
   const config = new pulumi.Config();
   const secret = (key: keyof typeof SECRET_SETTINGS): pulumi.Output<string> | undefined =>

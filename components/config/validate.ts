@@ -31,6 +31,7 @@ import {
   parseIpv4,
   type Cidr,
 } from "./ipv4";
+import { rawValuesFromEngine } from "./raw-values";
 import { DNS_LABEL_RULE, isDnsLabel, isDomainName, isStackName, STACK_NAME_RULE } from "./names";
 import { describeClash, findPortClashes, type PortClaim } from "./port-claims";
 import { hostPath, isPemCertificate, positiveInteger, Reader, show } from "./reader";
@@ -211,6 +212,20 @@ export function validateCatalog(catalog: readonly CatalogEntry[]): ConfigIssue[]
     }
   });
   return r.issues;
+}
+
+/**
+ * Validates the config the engine hands a program (full keys `<project>:<key>` -> text), read as
+ * plain values first (raw-values.ts): what the program and the offline tools both run.
+ */
+export function validateEngineConfig(
+  project: string,
+  stack: string,
+  config: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+): ValidationResult & { readonly values: Readonly<Record<string, unknown>> } {
+  const raw = rawValuesFromEngine(project, config, isSecret, Object.keys(SECRET_SETTINGS));
+  return { ...validateStackConfig({ project, stack, ...raw }), values: raw.values };
 }
 
 /**
