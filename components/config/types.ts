@@ -30,10 +30,14 @@ export interface StackApp extends AppEntry {
   readonly hostPort: number;
   /** Host ports of the blue and green release slots, derived from `hostPort`. */
   readonly slotPorts: SlotPorts;
-  /** The slot the proxy sends traffic to. @default blue */
+  /**
+   * CI hosts: the slot the proxy sends traffic to. aws: the slot whose port the current version's
+   * tasks publish on; each release moves to the other slot, so the old and new revisions of an ECS
+   * blue/green deployment never want the same host port. @default blue
+   */
   readonly liveSlot: Slot;
-  /** Image tag in the idle slot (aws stacks): a release under test or the rollback target. @default none: the idle slot is empty */
-  readonly idleVersion: string | undefined;
+  /** aws: the version before `version`, which `npm run release -- --rollback` writes back. @default none */
+  readonly previousVersion: string | undefined;
 }
 
 /** One datastore node with its address on a CI host's production-like network. */
@@ -150,17 +154,43 @@ export interface RegistryConfig {
   readonly users: readonly RegistryUser[];
 }
 
-/** A class of identical Docker hosts and the services they all run. */
+/** A class of identical ECS container instances: one Auto Scaling group over the three zones. */
 export interface HostClassConfig {
   readonly name: string;
   readonly instanceType: string;
-  /** AMI of a Debian-family image (user data installs Docker with apt). */
+  /** An ECS-optimised AMI of the region (or one with Docker and the ECS agent). */
   readonly ami: string;
-  /** Instances in each availability zone. */
-  readonly countPerZone: number;
+  /** Fewest instances the group keeps, over all zones. */
+  readonly minSize: number;
+  /** Most instances managed scaling may start, over all zones. */
+  readonly maxSize: number;
+  /** How full managed scaling keeps the group, in percent of its instances' task capacity. */
+  readonly targetCapacityPercent: number;
   readonly rootVolumeGb: number;
-  /** Applications these hosts run, sorted. */
+  /** Applications these instances run, sorted. */
   readonly services: readonly string[];
+}
+
+/** Every app's task count: per zone, scaled by Application Auto Scaling between min and max. */
+export interface ServiceScalingConfig {
+  /** Tasks per zone the service starts with. */
+  readonly desiredPerZone: number;
+  readonly minPerZone: number;
+  readonly maxPerZone: number;
+  /** Average CPU utilisation target tracking keeps, in percent. */
+  readonly cpuTargetPercent: number;
+}
+
+/** How ECS releases a new version: blue/green with tests, bake time and rollback. */
+export interface ReleaseConfig {
+  /** Port of each load balancer's test listener (from the admin range and the NAT addresses only). */
+  readonly testListenerPort: number;
+  /** Minutes both revisions keep running after traffic moved, while the alarms may roll back. */
+  readonly bakeMinutes: number;
+  /** Longest a pre- or post-integration test run may take before the hook fails it. */
+  readonly testTimeoutMinutes: number;
+  /** Target 5xx responses per minute that raise a service's rollback alarm. */
+  readonly max5xxPerMinute: number;
 }
 
 export interface AwsConfig {
@@ -172,19 +202,15 @@ export interface AwsConfig {
   readonly natGateways: "single" | "perZone";
   /** Who may reach the load balancers' listeners. */
   readonly ingressCidrs: readonly string[];
-  /** Where SSH to the hosts may come from (VPN or bastion range). */
+  /** The operators' range (VPN or office): the only one, with the NAT gateways, that reaches the test listeners. */
   readonly adminCidr: string;
-  /** The user the docker provider connects to hosts as. */
-  readonly sshUser: string;
-  /** A host the docker provider jumps through to reach the private hosts. @default direct */
-  readonly bastion: string | undefined;
   /** ACM certificate for HTTPS listeners on 443. @default HTTP on 80 only */
   readonly certificateArn: string | undefined;
   /** `<host>:<port>` of the private registry images are pulled from. */
   readonly registry: string;
   /** PEM CA of the registry, trusted by every host. */
   readonly registryCaCert: string;
-  /** Registry user the hosts pull as; its password is the secret registryPullPassword. */
+  /** Registry user the tasks pull as; its password is the secret registryPullPassword. */
   readonly registryUser: string;
   /** Host classes, sorted by name; every selected app runs on exactly one. */
   readonly hostClasses: readonly HostClassConfig[];
@@ -192,6 +218,10 @@ export interface AwsConfig {
   readonly nodeIps: Readonly<Record<string, string>>;
   /** Days VPC flow logs are kept. */
   readonly flowLogRetentionDays: number;
+  /** Days the services' and the hook's CloudWatch logs are kept. */
+  readonly logRetentionDays: number;
+  readonly serviceScaling: ServiceScalingConfig;
+  readonly release: ReleaseConfig;
 }
 
 /** The validated, typed stack config: everything the program reads, read once. */
