@@ -6,7 +6,10 @@ import { AccessLogsBucket } from "./aws/AccessLogsBucket";
 import { HostFleet } from "./aws/HostFleet";
 import { PrivateDns } from "./aws/PrivateDns";
 import { ProductionNetwork } from "./aws/ProductionNetwork";
-import { ServiceDeployment } from "./aws/ServiceDeployment";
+import { BlueGreenDeployments } from "./aws/BlueGreenDeployments";
+import { clusterName } from "./aws/ecs-render";
+import { EcsService } from "./aws/EcsService";
+import { TaskExecution } from "./aws/TaskExecution";
 import { ServiceLoadBalancer } from "./aws/ServiceLoadBalancer";
 import { ReleaseProxy } from "./release/ReleaseProxy";
 import { CiHost } from "./ci-host/CiHost";
@@ -30,7 +33,8 @@ export interface PlatformOutputs {
       readonly loadBalancer?: pulumi.Output<string>;
     }
   >;
-  readonly hosts?: Record<string, unknown>;
+  /** The production ECS cluster's name. */
+  readonly cluster?: pulumi.Output<string>;
   readonly vpcId?: pulumi.Output<string>;
   readonly registry?: {
     readonly url: pulumi.Output<string>;
@@ -177,44 +181,86 @@ function buildAws(
       privateSubnetIds: network.privateSubnetIds,
       availabilityZones: settings.availabilityZones,
       hostClasses: settings.hostClasses,
-      adminCidr: settings.adminCidr,
+      clusterName: clusterName(config.project, config.stack),
       registry: settings.registry,
       registryCaCert: settings.registryCaCert,
     },
     opts,
   );
+  const execution = new TaskExecution(
+    "prod-task-execution",
+    {
+      stack: config.stack,
+      apps: config.apps.map((a) => a.name),
+      logRetentionDays: settings.logRetentionDays,
+      registryUser: settings.registryUser,
+      registryPassword: required(secrets.registryPullPassword, "registryPullPassword"),
+    },
+    opts,
+  );
+  const deployments = new BlueGreenDeployments(
+    "prod-deployments",
+    {
+      stack: config.stack,
+      clusterArn: fleet.clusterArn,
+      executionRoleArn: execution.roleArn,
+      logRetentionDays: settings.logRetentionDays,
+    },
+    opts,
+  );
   const balancers: Record<string, ServiceLoadBalancer> = {};
   for (const app of config.apps) {
-    balancers[app.name] = new ServiceLoadBalancer(
+    const lb = new ServiceLoadBalancer(
       `prod-${app.name}`,
       {
         app,
         vpcId: network.vpcId,
         publicSubnetIds: settings.availabilityZones.map((z) => network.publicSubnetIds[z]!),
-        hosts: fleet.hosts.filter((h) => h.hostClass.services.includes(app.name)),
         hostSecurityGroupId: fleet.securityGroupId,
         ingressCidrs: settings.ingressCidrs,
+        testListenerPort: settings.release.testListenerPort,
+        adminCidr: settings.adminCidr,
+        natPublicIps: network.natPublicIps,
         certificateArn: settings.certificateArn,
         accessLogsBucket: logs.bucketName,
       },
       opts,
     );
-  }
-  for (const host of fleet.hosts) {
-    new ServiceDeployment(
-      `prod-${host.name}`,
+    balancers[app.name] = lb;
+    const hostClass = settings.hostClasses.find((c) => c.services.includes(app.name))!;
+    new EcsService(
+      `prod-${app.name}`,
       {
-        host,
-        apps: config.apps.filter((a) => host.hostClass.services.includes(a.name)),
-        sshUser: settings.sshUser,
-        bastion: settings.bastion,
-        registry: settings.registry,
-        registryUser: settings.registryUser,
-        registryPassword: required(secrets.registryPullPassword, "registryPullPassword"),
+        app,
+        stack: config.stack,
+        region: config.region,
         regionDomain: config.regionDomain,
-        appEnv: config.stack,
+        registry: settings.registry,
+        clusterArn: fleet.clusterArn,
+        clusterName: fleet.clusterName,
+        capacityProvider: fleet.capacityProviders[hostClass.name]!,
+        zoneCount: settings.availabilityZones.length,
+        scaling: settings.serviceScaling,
+        release: settings.release,
+        execution: {
+          roleArn: execution.roleArn,
+          registryCredentialsArn: execution.registryCredentialsArn,
+          logGroup: execution.logGroups[app.name]!,
+        },
+        loadBalancer: {
+          arnSuffix: lb.arnSuffix,
+          liveTargetGroupArn: lb.liveTargetGroupArn,
+          standbyTargetGroupArn: lb.standbyTargetGroupArn,
+          productionRuleArn: lb.productionRuleArn,
+          testRuleArn: lb.testRuleArn,
+        },
+        deployments: {
+          hookArn: deployments.hookArn,
+          hookInvokeRoleArn: deployments.hookInvokeRoleArn,
+          trafficRoleArn: deployments.trafficRoleArn,
+        },
       },
-      opts,
+      { ...opts, dependsOn: [fleet.capacityAssociation, execution, deployments] },
     );
   }
   new PrivateDns(
@@ -241,11 +287,6 @@ function buildAws(
       ]),
     ),
     vpcId: network.vpcId,
-    hosts: Object.fromEntries(
-      fleet.hosts.map((h) => [
-        h.name,
-        { zone: h.zone, hostClass: h.hostClass.name, privateIp: h.instance.privateIp },
-      ]),
-    ),
+    cluster: fleet.clusterName,
   };
 }

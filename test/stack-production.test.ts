@@ -1,8 +1,9 @@
 /**
- * The production stack under mocks at full scale, with the real Pulumi.production.yaml:
- * 25 services x 2 hosts x 3 zones; then its blue-green releases, with that file edited in memory.
+ * The production stack under mocks at full scale, with the real Pulumi.production.yaml: 25
+ * services on ECS over three zones; then a release and a rollback, with that file edited in memory.
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { SERVICE_CATALOG } from "../components/catalog/catalog";
 import { slotPorts } from "../components/release/slots";
 import type { Evaluation, PlannedResource } from "../tools/plan/evaluate";
 import { renderPlanJson } from "../tools/plan/render";
@@ -13,25 +14,36 @@ import { editedStackConfig, evaluateStack, findResource } from "./mocks";
 
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 const SERVICES = 25;
-const HOSTS = 2 * ZONES.length;
 const NODES = 8;
+const CLUSTER_ARN = "arn:aws:ecs:mock-region:000000000000:cluster/ci-platform-production";
 
-const HOST_NAMES = ZONES.flatMap((zone) => [1, 2].map((n) => `app-${zone}-${n}`));
+const T = {
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  service: "aws:ecs/service:Service",
+  cluster: "aws:ecs/cluster:Cluster",
+  capacityProvider: "aws:ecs/capacityProvider:CapacityProvider",
+  clusterProviders: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+  group: "aws:autoscaling/group:Group",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  scalingTarget: "aws:appautoscaling/target:Target",
+  scalingPolicy: "aws:appautoscaling/policy:Policy",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  listener: "aws:lb/listener:Listener",
+  rule: "aws:lb/listenerRule:ListenerRule",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  lambda: "aws:lambda/function:Function",
+} as const;
 
 const ofType = (plan: Evaluation, type: string): PlannedResource[] =>
   plan.resources.filter((r) => r.type === type);
-
-const T = {
-  container: "docker:index/container:Container",
-  image: "docker:index/remoteImage:RemoteImage",
-  targetGroup: "aws:lb/targetGroup:TargetGroup",
-  attachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-  listener: "aws:lb/listener:Listener",
-  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-} as const;
-
-const targetGroupArn = (name: string): string => `arn:mock:${T.targetGroup}:${name}`;
+const mockArn = (type: string, name: string): string => `arn:mock:${type}:${name}`;
+const json = (value: unknown): unknown => JSON.parse(String(value));
 
 /**
  * Evaluates the program for `config` (default: the committed file). The program runs on its
@@ -43,11 +55,10 @@ async function evaluateProduction(config?: StackFileConfig): Promise<Evaluation>
   return evaluateStack("production", config);
 }
 
-/** The committed file's plan, evaluated once for both suites. */
 let committedPlan: Promise<Evaluation> | undefined;
 const committed = (): Promise<Evaluation> => (committedPlan ??= evaluateProduction());
 
-describe("production stack under mocks, with Pulumi.production.yaml", () => {
+describe("production stack on ECS under mocks, with Pulumi.production.yaml", () => {
   let plan: Evaluation;
   beforeAll(async () => {
     plan = await committed();
@@ -55,80 +66,388 @@ describe("production stack under mocks, with Pulumi.production.yaml", () => {
 
   it("declares the full estate: exact counts per resource type", () => {
     const counts = (type: string): number => ofType(plan, type).length;
-    expect(counts("aws:ec2/instance:Instance")).toBe(HOSTS);
+    expect(counts(T.cluster)).toBe(1);
+    // One host class: one template, one group, one capacity provider.
+    expect(counts(T.launchTemplate)).toBe(1);
+    expect(counts(T.group)).toBe(1);
+    expect(counts(T.capacityProvider)).toBe(1);
+    expect(counts(T.clusterProviders)).toBe(1);
+    // Per service: the service's and its tests' task definitions, the service, scaling, alarms.
+    expect(counts(T.taskDefinition)).toBe(SERVICES * 2);
+    expect(counts(T.service)).toBe(SERVICES);
+    expect(counts(T.scalingTarget)).toBe(SERVICES);
+    expect(counts(T.scalingPolicy)).toBe(SERVICES);
+    expect(counts(T.alarm)).toBe(SERVICES * 2);
+    expect(counts(T.lambda)).toBe(1);
+    // A log group per service, the hook's, and the flow logs'.
+    expect(counts(T.logGroup)).toBe(SERVICES + 2);
     expect(counts("aws:lb/loadBalancer:LoadBalancer")).toBe(SERVICES);
-    // Two release slots per service, each with a target group of every host.
     expect(counts(T.targetGroup)).toBe(SERVICES * 2);
-    expect(counts(T.listener)).toBe(SERVICES);
-    expect(counts(T.attachment)).toBe(SERVICES * HOSTS * 2);
-    expect(counts(T.egress)).toBe(SERVICES * 2 + 1);
+    // Production (80) and test listeners, each with the rule ECS moves.
+    expect(counts(T.listener)).toBe(SERVICES * 2);
+    expect(counts(T.rule)).toBe(SERVICES * 2);
     expect(counts("aws:route53/record:Record")).toBe(SERVICES + NODES);
-    // No service has an idleVersion in the committed file: only the live slot runs.
-    expect(counts(T.container)).toBe(SERVICES * HOSTS);
-    expect(counts(T.image)).toBe(SERVICES * HOSTS);
-    expect(counts("pulumi:providers:docker")).toBe(HOSTS);
     expect(counts("aws:ec2/subnet:Subnet")).toBe(2 * ZONES.length);
     expect(counts("aws:ec2/natGateway:NatGateway")).toBe(ZONES.length);
     expect(counts("aws:ec2/flowLog:FlowLog")).toBe(1);
   });
 
-  it("requires IMDSv2 with hop limit 1 and encrypted volumes on every instance and template", () => {
-    for (const r of [
-      ...ofType(plan, "aws:ec2/instance:Instance"),
-      ...ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate"),
-    ]) {
-      expect(r.inputs["metadataOptions"], r.name).toMatchObject({
+  it("has no Docker host, SSH or per-instance resource left", () => {
+    const types = new Set(plan.resources.map((r) => r.type));
+    for (const type of types) expect(type, type).not.toMatch(/^(docker|command):|providers:docker/);
+    expect(types.has("aws:ec2/instance:Instance")).toBe(false);
+    expect(types.has("aws:lb/targetGroupAttachment:TargetGroupAttachment")).toBe(false);
+    const ssh = ofType(plan, T.ingress).filter(
+      (r) => Number(r.inputs["fromPort"]) <= 22 && Number(r.inputs["toPort"]) >= 22,
+    );
+    expect(ssh).toEqual([]);
+  });
+
+  it("runs every host class as an Auto Scaling group over the three private subnets", () => {
+    const group = findResource(plan, T.group, "prod-app");
+    expect(group.inputs).toMatchObject({
+      vpcZoneIdentifiers: ZONES.map((z) => `prod-private-${z}-id`),
+      minSize: 6,
+      maxSize: 18,
+      protectFromScaleIn: true,
+      launchTemplate: { id: "prod-app-id" },
+    });
+    expect(group.inputs["tags"]).toContainEqual({
+      key: "AmazonECSManaged",
+      value: "",
+      propagateAtLaunch: true,
+    });
+    expect(group.ignoreChanges).toEqual(["desiredCapacity"]);
+    expect(findResource(plan, T.capacityProvider, "prod-app").inputs).toEqual({
+      name: "ci-platform-production-app",
+      autoScalingGroupProvider: {
+        autoScalingGroupArn: mockArn(T.group, "prod-app"),
+        managedTerminationProtection: "ENABLED",
+        managedDraining: "ENABLED",
+        managedScaling: {
+          status: "ENABLED",
+          targetCapacity: 100,
+          minimumScalingStepSize: 1,
+          maximumScalingStepSize: 6,
+          instanceWarmupPeriod: 300,
+        },
+      },
+    });
+    expect(findResource(plan, T.clusterProviders, "prod-capacity").inputs).toMatchObject({
+      clusterName: "ci-platform-production",
+      capacityProviders: ["ci-platform-production-app"],
+    });
+  });
+
+  it("launches ECS instances with IMDSv2 (hop limit 1), encrypted roots and no public address", () => {
+    const template = findResource(plan, T.launchTemplate, "prod-app");
+    expect(template.inputs).toMatchObject({
+      imageId: "ami-0c7217cdde317cfec",
+      instanceType: "t3.xlarge",
+      metadataOptions: {
+        httpEndpoint: "enabled",
         httpTokens: "required",
         httpPutResponseHopLimit: 1,
+      },
+      blockDeviceMappings: [
+        { deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 60, volumeType: "gp3" } },
+      ],
+      networkInterfaces: [
+        { associatePublicIpAddress: "false", securityGroups: ["prod-hosts-id"], deviceIndex: 0 },
+      ],
+      iamInstanceProfile: { arn: mockArn("aws:iam/instanceProfile:InstanceProfile", "prod-host") },
+    });
+    expect(template.inputs["vpcSecurityGroupIds"]).toBeUndefined();
+    const userData = Buffer.from(String(template.inputs["userData"]), "base64").toString();
+    expect(userData).toContain("ECS_CLUSTER=ci-platform-production\n");
+    expect(userData).toContain('cat > "/etc/docker/certs.d/registry.example.com:5443/ca.crt"');
+    expect(userData).toContain("-----BEGIN CERTIFICATE-----\nMIIBtDCCAVqgAwIBAgIUQS8k");
+    expect(findResource(plan, T.attachment, "prod-host-ecs").inputs).toEqual({
+      role: "prod-host",
+      policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+    });
+  });
+
+  it("defines each service's task: its image on the live slot's port, credentials, logs, limits", () => {
+    const catalog = SERVICE_CATALOG.find((e) => e.name === "api")!;
+    const task = findResource(plan, T.taskDefinition, "prod-api-task");
+    expect(task.inputs).toMatchObject({
+      family: "production-api",
+      networkMode: "bridge",
+      requiresCompatibilities: ["EC2"],
+      executionRoleArn: mockArn(T.role, "prod-task-execution-role"),
+      skipDestroy: true,
+    });
+    expect(task.inputs["taskRoleArn"]).toBeUndefined();
+    const [container, ...others] = json(task.inputs["containerDefinitions"]) as Record<
+      string,
+      unknown
+    >[];
+    expect(others).toEqual([]);
+    expect(container).toMatchObject({
+      name: "app",
+      image: "registry.example.com:5443/api:1.4.2",
+      repositoryCredentials: {
+        credentialsParameter: mockArn(
+          "aws:secretsmanager/secret:Secret",
+          "prod-task-execution-registry-credentials",
+        ),
+      },
+      essential: true,
+      memory: "memoryMb" in catalog ? catalog.memoryMb : -1,
+      privileged: false,
+      portMappings: [{ containerPort: 5000, hostPort: slotPorts(5060).blue, protocol: "tcp" }],
+      environment: [
+        { name: "APP_ENV", value: "production" },
+        { name: "RELEASE_SLOT", value: "blue" },
+      ],
+      dnsSearchDomains: ["us-east-1.example.com"],
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": "/ci-platform/production/api",
+          "awslogs-region": "us-east-1",
+          "awslogs-stream-prefix": "app",
+        },
+      },
+    });
+    expect((container!["healthCheck"] as { command: string[] }).command.slice(0, 3)).toEqual([
+      "CMD",
+      "node",
+      "-e",
+    ]);
+    const [tests] = json(
+      findResource(plan, T.taskDefinition, "prod-api-tests-task").inputs["containerDefinitions"],
+    ) as Record<string, unknown>[];
+    expect(tests).toMatchObject({
+      name: "tests",
+      image: "registry.example.com:5443/api:1.4.2",
+      command: ["ci-test", "live"],
+    });
+    expect(tests!["portMappings"]).toBeUndefined();
+    // Every service publishes its own ports: no two services share a host port.
+    const ports = ofType(plan, T.taskDefinition)
+      .filter((t) => !t.name.endsWith("-tests-task"))
+      .map(
+        (t) =>
+          (json(t.inputs["containerDefinitions"]) as { portMappings: { hostPort: number }[] }[])[0]!
+            .portMappings[0]!.hostPort,
+      );
+    expect(new Set(ports).size).toBe(SERVICES);
+  });
+
+  it("deploys every service blue/green with both test hooks, a bake time and automatic rollback", () => {
+    for (const service of ofType(plan, T.service)) {
+      const app = /^prod-(.+)-service$/.exec(service.name)![1]!;
+      expect(service.inputs, app).toMatchObject({
+        name: app,
+        cluster: CLUSTER_ARN,
+        taskDefinition: `arn:aws:ecs:mock-region:000000000000:task-definition/production-${app}:1`,
+        desiredCount: 6,
+        capacityProviderStrategies: [
+          { capacityProvider: "ci-platform-production-app", weight: 1, base: 0 },
+        ],
+        orderedPlacementStrategies: [
+          { type: "spread", field: "attribute:ecs.availability-zone" },
+          { type: "spread", field: "instanceId" },
+        ],
+        loadBalancers: [
+          {
+            targetGroupArn: mockArn(T.targetGroup, `prod-${app}-targets-blue`),
+            containerName: "app",
+            containerPort: 5000,
+            advancedConfiguration: {
+              alternateTargetGroupArn: mockArn(T.targetGroup, `prod-${app}-targets-green`),
+              productionListenerRule: mockArn(T.rule, `prod-${app}-production-rule`),
+              testListenerRule: mockArn(T.rule, `prod-${app}-test-rule`),
+              roleArn: mockArn(T.role, "prod-deployments-traffic"),
+            },
+          },
+        ],
+        deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: "10" },
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        alarms: {
+          alarmNames: [`production-${app}-target-5xx`, `production-${app}-elb-5xx`],
+          enable: true,
+          rollback: true,
+        },
+        waitForSteadyState: true,
+      });
+      expect(service.ignoreChanges, app).toEqual(["desiredCount", "loadBalancers"]);
+      const hooks = (
+        service.inputs["deploymentConfiguration"] as { lifecycleHooks: Record<string, unknown>[] }
+      ).lifecycleHooks;
+      const tests = `arn:aws:ecs:mock-region:000000000000:task-definition/production-${app}-tests:1`;
+      expect(
+        hooks.map((h) => ({ ...h, hookDetails: json(h["hookDetails"]) })),
+        app,
+      ).toEqual([
+        {
+          hookTargetArn: mockArn(T.lambda, "prod-deployments-function"),
+          roleArn: mockArn(T.role, "prod-deployments-invoke"),
+          lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"],
+          hookDetails: {
+            suite: "pre-integration",
+            baseUrl: `http://${app}.us-east-1.example.com:8080`,
+            cluster: CLUSTER_ARN,
+            taskDefinition: tests,
+            timeoutSeconds: 900,
+          },
+        },
+        {
+          hookTargetArn: mockArn(T.lambda, "prod-deployments-function"),
+          roleArn: mockArn(T.role, "prod-deployments-invoke"),
+          lifecycleStages: ["POST_PRODUCTION_TRAFFIC_SHIFT"],
+          hookDetails: {
+            suite: "post-integration",
+            baseUrl: `http://${app}.us-east-1.example.com`,
+            cluster: CLUSTER_ARN,
+            taskDefinition: tests,
+            timeoutSeconds: 900,
+          },
+        },
+      ]);
+    }
+  });
+
+  it("scales every service on CPU between its per-zone bounds", () => {
+    expect(findResource(plan, T.scalingTarget, "prod-api-scaling").inputs).toEqual({
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: "service/ci-platform-production/api",
+      minCapacity: 6,
+      maxCapacity: 12,
+    });
+    expect(findResource(plan, T.scalingPolicy, "prod-api-cpu").inputs).toMatchObject({
+      policyType: "TargetTrackingScaling",
+      resourceId: "service/ci-platform-production/api",
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        targetValue: 60,
+      },
+    });
+  });
+
+  it("rolls back on the service's 5xx answers: alarms on its own balancer", () => {
+    expect(findResource(plan, T.alarm, "prod-api-target-5xx").inputs).toMatchObject({
+      name: "production-api-target-5xx",
+      namespace: "AWS/ApplicationELB",
+      metricName: "HTTPCode_Target_5XX_Count",
+      dimensions: { LoadBalancer: "app/prod-api-alb/mock" },
+      threshold: 5,
+      period: 60,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  });
+
+  it("routes 80 and the test listener by rules ECS owns, first to the live slot's group", () => {
+    const rule = findResource(plan, T.rule, "prod-api-production-rule");
+    expect(rule.inputs).toMatchObject({
+      listenerArn: mockArn(T.listener, "prod-api-http"),
+      priority: 1,
+      actions: [
+        {
+          type: "forward",
+          forward: {
+            targetGroups: [
+              { arn: mockArn(T.targetGroup, "prod-api-targets-blue"), weight: 100 },
+              { arn: mockArn(T.targetGroup, "prod-api-targets-green"), weight: 0 },
+            ],
+          },
+        },
+      ],
+    });
+    expect(rule.ignoreChanges).toEqual(["actions"]);
+    expect(findResource(plan, T.rule, "prod-api-test-rule").inputs["listenerArn"]).toBe(
+      mockArn(T.listener, "prod-api-test"),
+    );
+    expect(findResource(plan, T.listener, "prod-api-test").inputs).toMatchObject({
+      port: 8080,
+      protocol: "HTTP",
+    });
+    for (const slot of ["blue", "green"] as const) {
+      expect(findResource(plan, T.targetGroup, `prod-api-targets-${slot}`).inputs).toMatchObject({
+        port: slotPorts(5060)[slot],
+        targetType: "instance",
+        healthCheck: { path: "/health", matcher: "200", port: "traffic-port" },
       });
     }
-    for (const r of ofType(plan, "aws:ec2/instance:Instance")) {
-      expect(r.inputs["rootBlockDevice"], r.name).toMatchObject({ encrypted: true });
-    }
-    for (const r of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) {
-      const [mapping] = r.inputs["blockDeviceMappings"] as { ebs: { encrypted: string } }[];
-      expect(mapping?.ebs.encrypted).toBe("true");
-    }
   });
 
-  it("forwards every listener's port 80 to its own service's live (blue) slot", () => {
-    const services = plan.outputs["services"] as Record<string, { hostPort: number }>;
-    for (const listener of ofType(plan, T.listener)) {
-      const service = /^prod-(.+)-http$/.exec(listener.name)![1]!;
-      expect(listener.inputs["port"]).toBe(80);
-      expect(listener.inputs["defaultActions"]).toEqual([
-        { targetGroupArn: targetGroupArn(`prod-${service}-targets-blue`), type: "forward" },
-      ]);
-      const ports = slotPorts(services[service]!.hostPort);
-      for (const slot of ["blue", "green"] as const) {
-        const targets = findResource(plan, T.targetGroup, `prod-${service}-targets-${slot}`);
-        expect(targets.inputs["port"], targets.name).toBe(ports[slot]);
-        expect(targets.inputs["healthCheck"], targets.name).toMatchObject({
-          path: "/health",
-          matcher: "200",
-          port: "traffic-port",
-        });
-      }
+  it("opens nothing to the internet but the production listeners; the test listener to the admin range and NAT only", () => {
+    const open = ofType(plan, T.ingress).filter((r) => r.inputs["cidrIpv4"] === "0.0.0.0/0");
+    expect(open).toHaveLength(SERVICES);
+    for (const rule of open) {
+      expect(rule.name).toMatch(/^prod-[a-z0-9-]+-lb-80-0$/);
+      expect(rule.inputs).toMatchObject({ fromPort: 80, toPort: 80 });
     }
-    expect(new Set(Object.values(services).map((s) => s.hostPort)).size).toBe(SERVICES);
-  });
-
-  it("attaches every host to both slots' target groups on the slot ports", () => {
-    for (const slot of ["blue", "green"] as const) {
-      for (const host of HOST_NAMES) {
-        expect(
-          findResource(plan, T.attachment, `prod-api-${host}-${slot}`).inputs,
-          `${host} ${slot}`,
-        ).toEqual({
-          targetGroupArn: targetGroupArn(`prod-api-targets-${slot}`),
-          targetId: `prod-${host}-id`,
-          port: slotPorts(5060)[slot],
-        });
-      }
-    }
-    expect(ofType(plan, T.attachment).filter((a) => a.name.startsWith("prod-api-"))).toHaveLength(
-      HOSTS * 2,
+    const test = ofType(plan, T.ingress).filter(
+      (r) => r.name.startsWith("prod-api-") && r.inputs["fromPort"] === 8080,
     );
+    expect(test.map((r) => r.inputs["cidrIpv4"]).sort()).toEqual(
+      ["10.255.0.0/24", ...ZONES.map((z) => `${natIp(plan, z)}/32`)].sort(),
+    );
+    for (const [slot, port] of [
+      ["blue", 6060],
+      ["green", 7060],
+    ] as const) {
+      expect(findResource(plan, T.ingress, `prod-api-hosts-from-lb-${slot}`).inputs).toMatchObject({
+        fromPort: port,
+        toPort: port,
+        securityGroupId: "prod-hosts-id",
+        referencedSecurityGroupId: "prod-api-lb-id",
+      });
+    }
+  });
+
+  it("grants the task execution role the registry secret and the services' logs only; no task role", () => {
+    const policy = json(
+      findResource(plan, T.rolePolicy, "prod-task-execution-role").inputs["policy"],
+    ) as { Statement: { Action: unknown; Resource: unknown }[] };
+    expect(policy.Statement).toHaveLength(2);
+    expect(policy.Statement[0]).toMatchObject({
+      Action: "secretsmanager:GetSecretValue",
+      Resource: mockArn(
+        "aws:secretsmanager/secret:Secret",
+        "prod-task-execution-registry-credentials",
+      ),
+    });
+    const logs = policy.Statement[1]!.Resource as string[];
+    expect(logs).toHaveLength(SERVICES);
+    expect(logs).toContain(`${mockArn(T.logGroup, "prod-task-execution-api-logs")}:log-stream:*`);
+    for (const task of ofType(plan, T.taskDefinition))
+      expect(task.inputs["taskRoleArn"]).toBeUndefined();
+    expect(
+      findResource(
+        plan,
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "prod-task-execution-registry-credentials",
+      ).inputs["secretString"],
+    ).toBe("[secret]");
+  });
+
+  it("lets the hook run and watch only this cluster's test tasks", () => {
+    const policy = json(
+      findResource(plan, T.rolePolicy, "prod-deployments-role").inputs["policy"],
+    ) as {
+      Statement: Record<string, unknown>[];
+    };
+    expect(policy.Statement.find((s) => s["Sid"] === "RunTestTasks")).toEqual({
+      Sid: "RunTestTasks",
+      Effect: "Allow",
+      Action: "ecs:RunTask",
+      Resource: "arn:aws:ecs:mock-region:000000000000:task-definition/production-*-tests:*",
+      Condition: { ArnEquals: { "ecs:cluster": CLUSTER_ARN } },
+    });
+    expect(policy.Statement.find((s) => s["Sid"] === "WatchTestTasks")!["Resource"]).toBe(
+      "arn:aws:ecs:mock-region:000000000000:task/ci-platform-production/*",
+    );
+    expect(findResource(plan, T.lambda, "prod-deployments-function").inputs).toMatchObject({
+      name: "production-integration-hook",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      role: mockArn(T.role, "prod-deployments-role"),
+    });
   });
 
   it("names every record <name>.<region>.<domain> in a protected private zone", () => {
@@ -137,6 +456,10 @@ describe("production stack under mocks, with Pulumi.production.yaml", () => {
         /^[a-z0-9]([a-z0-9-]*[a-z0-9])?\.us-east-1\.example\.com$/,
       );
     }
+    expect(findResource(plan, "aws:route53/record:Record", "prod-dns-api").inputs).toMatchObject({
+      name: "api.us-east-1.example.com",
+      aliases: [{ name: "prod-api-alb.elb.mock", zoneId: "ZMOCKELB", evaluateTargetHealth: true }],
+    });
     expect(
       findResource(plan, "aws:route53/record:Record", "prod-dns-mongodb-cluster-a-node-1").inputs,
     ).toMatchObject({
@@ -149,123 +472,33 @@ describe("production stack under mocks, with Pulumi.production.yaml", () => {
     });
   });
 
-  it("opens nothing to 0.0.0.0/0 but the load balancers' listeners", () => {
-    const open = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
-      (r) => r.inputs["cidrIpv4"] === "0.0.0.0/0",
-    );
-    expect(open).toHaveLength(SERVICES);
-    for (const rule of open) {
-      expect(rule.name).toMatch(/^prod-[a-z0-9-]+-lb-80-0$/);
-      expect(rule.inputs).toMatchObject({ fromPort: 80, toPort: 80 });
-    }
-    const ssh = findResource(
-      plan,
-      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-      "prod-hosts-ssh",
-    );
-    expect(ssh.inputs).toMatchObject({ fromPort: 22, cidrIpv4: "10.255.0.0/24" });
-    for (const [slot, port] of [
-      ["blue", 6060],
-      ["green", 7060],
-    ] as const) {
-      expect(findResource(plan, T.ingress, `prod-api-hosts-from-lb-${slot}`).inputs).toMatchObject({
-        fromPort: port,
-        toPort: port,
-        securityGroupId: "prod-hosts-id",
-        referencedSecurityGroupId: "prod-api-lb-id",
-      });
-      expect(findResource(plan, T.egress, `prod-api-lb-to-hosts-${slot}`).inputs).toMatchObject({
-        fromPort: port,
-        toPort: port,
-        securityGroupId: "prod-api-lb-id",
-        referencedSecurityGroupId: "prod-hosts-id",
-      });
-    }
-  });
-
-  it("lets the load balancers reach the hosts on the slot ports only, never the bare host port", () => {
-    const services = plan.outputs["services"] as Record<string, { hostPort: number }>;
-    const hostPorts = new Set(Object.values(services).map((s) => s.hostPort));
-    const fromLbs = ofType(plan, T.ingress).filter((r) => /-hosts-from-lb-/.test(r.name));
-    expect(fromLbs).toHaveLength(SERVICES * 2);
-    for (const rule of [...fromLbs, ...ofType(plan, T.egress)]) {
-      expect(hostPorts.has(rule.inputs["fromPort"] as number), rule.name).toBe(false);
-    }
-  });
-
-  it("runs each service's live slot at its configured version on every host, on the slot's port", () => {
-    const api = findResource(plan, T.container, "prod-app-us-east-1b-2-api-blue");
-    expect(api.inputs).toMatchObject({
-      name: "api-blue",
-      image: "registry.example.com:5443/api:1.4.2@sha256:mock",
-      ports: [{ external: 6060, internal: 5000, ip: "0.0.0.0", protocol: "tcp" }],
-      dnsSearches: ["us-east-1.example.com"],
-      envs: ["APP_ENV=production", "RELEASE_SLOT=blue"],
-      restart: "unless-stopped",
-    });
-    expect(api.inputs["labels"]).toEqual(
-      expect.arrayContaining([
-        { label: "ci-platform.service", value: "api" },
-        { label: "ci-platform.slot", value: "blue" },
-        { label: "ci-platform.version", value: "1.4.2" },
-      ]),
-    );
-    expect(api.deleteBeforeReplace).toBe(true);
-    expect(findResource(plan, T.image, "prod-app-us-east-1b-2-api-blue").inputs).toEqual({
-      name: "registry.example.com:5443/api:1.4.2",
-      keepLocally: true,
-    });
-    expect(api.provider).toBe("prod-app-us-east-1b-2-docker");
-    const provider = findResource(plan, "pulumi:providers:docker", "prod-app-us-east-1b-2-docker");
-    expect(provider.inputs["sshOpts"]).toEqual([
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "ProxyJump=admin@bastion.us-east-1.example.com",
-    ]);
-    expect(provider.inputs["registryAuth"]).toBe("[secret]");
-  });
-
-  it("runs no idle slot without an idleVersion, and no container under the un-slotted names", () => {
-    const names = new Set(ofType(plan, T.container).map((c) => c.name));
-    for (const host of HOST_NAMES) {
-      expect(names.has(`prod-${host}-api-blue`), host).toBe(true);
-      expect(names.has(`prod-${host}-api-green`), host).toBe(false);
-      expect(names.has(`prod-${host}-api`), host).toBe(false);
-    }
-    expect(ofType(plan, T.container).every((c) => c.name.endsWith("-blue"))).toBe(true);
-    expect(ofType(plan, T.targetGroup).some((g) => g.name.endsWith("-targets"))).toBe(false);
-  });
-
-  it("keeps the access-log bucket private, encrypted, versioned and protected", () => {
-    expect(findResource(plan, "aws:s3/bucket:Bucket", "prod-lb-logs").protect).toBe(true);
-    expect(
-      findResource(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-lb-logs")
-        .inputs,
-    ).toMatchObject({
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    expect(
-      findResource(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-lb-logs").inputs,
-    ).toMatchObject({
-      versioningConfiguration: { status: "Enabled" },
-    });
-    for (const lb of ofType(plan, "aws:lb/loadBalancer:LoadBalancer")) {
-      expect(lb.inputs["accessLogs"]).toMatchObject({ bucket: "prod-lb-logs", enabled: true });
-    }
-  });
-
-  it("puts the region domain in the hosts' resolver search path", () => {
+  it("puts the region domain in the instances' resolver search path", () => {
     expect(
       findResource(plan, "aws:ec2/vpcDhcpOptions:VpcDhcpOptions", "prod-dhcp").inputs,
     ).toMatchObject({
       domainName: "us-east-1.example.com",
     });
   });
+
+  it("keeps the access-log bucket private and protected, and the logs retained", () => {
+    expect(findResource(plan, "aws:s3/bucket:Bucket", "prod-lb-logs").protect).toBe(true);
+    for (const lb of ofType(plan, "aws:lb/loadBalancer:LoadBalancer")) {
+      expect(lb.inputs["accessLogs"]).toMatchObject({ bucket: "prod-lb-logs", enabled: true });
+    }
+    for (const group of ofType(plan, T.logGroup)) {
+      expect(group.retainOnDelete, group.name).toBe(true);
+    }
+    expect(findResource(plan, T.logGroup, "prod-task-execution-api-logs").inputs).toMatchObject({
+      name: "/ci-platform/production/api",
+      retentionInDays: 30,
+    });
+  });
 });
+
+function natIp(plan: Evaluation, zone: string): string {
+  const rule = findResource(plan, T.ingress, `prod-api-lb-test-nat-${zone}`);
+  return String(rule.inputs["cidrIpv4"]).replace(/\/32$/, "");
+}
 
 /** The plan document the review tools diff, as `npm run plan -- --json` writes it. */
 const planDocument = (evaluation: Evaluation): ReturnType<typeof parsePlanDocument> =>
@@ -274,112 +507,41 @@ const planDocument = (evaluation: Evaluation): ReturnType<typeof parsePlanDocume
 const changeList = (diff: PlanDiff): string[] =>
   diff.resources.map((r) => `${r.kind} ${r.type} ${r.name}`);
 
-describe("production blue-green releases, with Pulumi.production.yaml edited in memory", () => {
+describe("production releases, with Pulumi.production.yaml edited in memory", () => {
   type Settings = Record<string, unknown>;
-  const editApi = (edit: (api: Settings) => void, aws: Settings = {}): StackFileConfig =>
+  const editApi = (edit: (api: Settings) => void): StackFileConfig =>
     editedStackConfig("production", (doc) => {
       const services = doc.config["ci-platform:services"] as { apps: Record<string, Settings> };
       edit(services.apps["api"]!);
-      Object.assign(doc.config["ci-platform:aws"] as Settings, aws);
     });
-  const switchApi = (api: Settings): void => {
-    Object.assign(api, { liveSlot: "green", version: "1.5.0", idleVersion: "1.4.2" });
-  };
-  const CERTIFICATE =
-    "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
-  /** The file as committed: api 1.4.2 live in blue, green empty. */
   let before: Evaluation;
-  /** api 1.5.0 deployed into the idle green slot for testing; blue still live. */
-  let staged: Evaluation;
-  /** The switch: green live at 1.5.0, blue idle at 1.4.2 for a rollback. */
-  let switched: Evaluation;
-  /** The same switch behind HTTPS listeners. */
-  let switchedHttps: Evaluation;
+  /** `npm run release -- api 1.5.0`: the new version on the other slot's port. */
+  let released: Evaluation;
   beforeAll(async () => {
     before = await committed();
-    staged = await evaluateProduction(
-      editApi((api) => {
-        api["idleVersion"] = "1.5.0";
-      }),
+    released = await evaluateProduction(
+      editApi((api) =>
+        Object.assign(api, { version: "1.5.0", previousVersion: "1.4.2", liveSlot: "green" }),
+      ),
     );
-    switched = await evaluateProduction(editApi(switchApi));
-    switchedHttps = await evaluateProduction(editApi(switchApi, { certificateArn: CERTIFICATE }));
-  }, 240_000);
+  }, 120_000);
 
-  it("runs the idle slot at idleVersion on its own port beside the live slot", () => {
-    for (const host of HOST_NAMES) {
-      const blue = findResource(staged, T.container, `prod-${host}-api-blue`);
-      const green = findResource(staged, T.container, `prod-${host}-api-green`);
-      expect(blue.inputs).toMatchObject({
-        name: "api-blue",
-        image: "registry.example.com:5443/api:1.4.2@sha256:mock",
-        ports: [{ external: 6060, internal: 5000 }],
-        envs: ["APP_ENV=production", "RELEASE_SLOT=blue"],
-      });
-      expect(green.inputs).toMatchObject({
-        name: "api-green",
-        image: "registry.example.com:5443/api:1.5.0@sha256:mock",
-        ports: [{ external: 7060, internal: 5000 }],
-        envs: ["APP_ENV=production", "RELEASE_SLOT=green"],
-      });
-      expect(green.provider).toBe(`prod-${host}-docker`);
-    }
-    expect(ofType(staged, T.container)).toHaveLength(SERVICES * HOSTS + HOSTS);
+  it("changes only that service's task definitions (new revisions) and its service", () => {
+    const diff = diffPlans(planDocument(before), planDocument(released));
+    expect(changeList(diff)).toEqual([
+      `replace ${T.taskDefinition} prod-api-task`,
+      `replace ${T.taskDefinition} prod-api-tests-task`,
+      `update ${T.service} prod-api-service`,
+    ]);
+    // The listener rules and the service's target groups follow ECS, not the stack file.
+    expect(diff.outputs.map((c) => c.path)).toEqual(["outputs.services.api.liveSlot"]);
   });
 
-  it("deploys a release into the idle slot by creating only that slot's images and containers", () => {
-    const diff = diffPlans(planDocument(before), planDocument(staged));
-    expect(changeList(diff)).toEqual(
-      HOST_NAMES.flatMap((host) => [
-        `create ${T.image} prod-${host}-api-green`,
-        `create ${T.container} prod-${host}-api-green`,
-        // Its PIDs limit, applied over SSH once the container exists.
-        `create command:remote:Command prod-${host}-api-green-pids`,
-      ]),
-    );
-    expect(diff.outputs).toEqual([]);
-  });
-
-  it("forwards the listener to the live slot's target group", () => {
-    const forward = (plan: Evaluation): unknown =>
-      findResource(plan, T.listener, "prod-api-http").inputs["defaultActions"];
-    expect(forward(staged)).toEqual([
-      { targetGroupArn: targetGroupArn("prod-api-targets-blue"), type: "forward" },
-    ]);
-    expect(forward(switched)).toEqual([
-      { targetGroupArn: targetGroupArn("prod-api-targets-green"), type: "forward" },
-    ]);
-  });
-
-  it("forwards HTTPS to the live slot's target group and redirects HTTP to it", () => {
-    expect(findResource(switchedHttps, T.listener, "prod-api-https").inputs).toMatchObject({
-      port: 443,
-      certificateArn: CERTIFICATE,
-      defaultActions: [
-        { targetGroupArn: targetGroupArn("prod-api-targets-green"), type: "forward" },
-      ],
-    });
-    expect(
-      findResource(switchedHttps, T.listener, "prod-api-http").inputs["defaultActions"],
-    ).toEqual([
-      { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
-    ]);
-    expect(
-      findResource(switchedHttps, T.listener, "prod-admin-https").inputs["defaultActions"],
-    ).toEqual([{ targetGroupArn: targetGroupArn("prod-admin-targets-blue"), type: "forward" }]);
-  });
-
-  it("switches slots by updating only the service's listener in place", () => {
-    const diff = diffPlans(planDocument(staged), planDocument(switched));
-    expect(changeList(diff)).toEqual([`update ${T.listener} prod-api-http`]);
-    expect(diff.resources[0]!.changes).toEqual([
-      {
-        path: "inputs.defaultActions[0].targetGroupArn",
-        before: targetGroupArn("prod-api-targets-blue"),
-        after: targetGroupArn("prod-api-targets-green"),
-      },
-    ]);
-    // The balancer's address stays: only the live slot a stack output may report changes.
-    expect(diff.outputs.filter((c) => c.path !== "outputs.services.api.liveSlot")).toEqual([]);
+  it("publishes the new revision on the other slot's port, so both revisions fit every instance", () => {
+    const [container] = json(
+      findResource(released, T.taskDefinition, "prod-api-task").inputs["containerDefinitions"],
+    ) as { image: string; portMappings: { hostPort: number }[] }[];
+    expect(container!.image).toBe("registry.example.com:5443/api:1.5.0");
+    expect(container!.portMappings[0]!.hostPort).toBe(slotPorts(5060).green);
   });
 });

@@ -64,6 +64,11 @@ async function runCase(name: string): Promise<CaseResult> {
     aws.iam,
     aws.cloudwatch,
     aws.vpc,
+    aws.ecs,
+    aws.autoscaling,
+    aws.appautoscaling,
+    aws.lambda,
+    aws.secretsmanager,
   ];
   if (lazyModules.includes(undefined)) throw new Error("an AWS module did not load");
   const started = process.hrtime.bigint();

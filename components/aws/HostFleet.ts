@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { renderDaemonJson } from "../ci-host/ci-host-render";
 import type { HostClassConfig } from "../config/types";
-import { assumeRolePolicy, hostName, renderUserData } from "./aws-render";
+import { assumeRolePolicy } from "./aws-render";
+import { renderEcsUserData } from "./ecs-render";
 
 export interface HostFleetArgs {
   readonly vpcId: pulumi.Input<string>;
@@ -10,51 +10,52 @@ export interface HostFleetArgs {
   readonly privateSubnetIds: Readonly<Record<string, pulumi.Input<string>>>;
   readonly availabilityZones: readonly string[];
   readonly hostClasses: readonly HostClassConfig[];
-  /** Where SSH may come from. */
-  readonly adminCidr: string;
+  /** The ECS cluster's name (see clusterName). */
+  readonly clusterName: string;
   readonly registry: string;
   readonly registryCaCert: string;
 }
 
-export interface FleetHost {
-  readonly name: string;
-  readonly hostClass: HostClassConfig;
-  readonly zone: string;
-  readonly instance: aws.ec2.Instance;
-}
+/** The AWS-managed policy the ECS agent needs on its instance (register, poll, report state). */
+export const ECS_INSTANCE_POLICY_ARN =
+  "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
 
 /**
- * The Docker hosts: per class, `countPerZone` instances in every zone from one launch template.
- * IMDSv2 is required with a hop limit of 1, so containers on a Docker bridge (one hop further)
- * cannot reach instance credentials; the instance role grants nothing, so there are none to take.
+ * The elastic pool the services run on: an ECS cluster and, per host class, an Auto Scaling group
+ * of ECS-optimised instances over the three zones' private subnets, behind a capacity provider
+ * with managed scaling (instances start when tasks cannot be placed and stop when idle) and
+ * managed termination protection (an instance running tasks is drained before it goes).
+ * IMDSv2 is required with a hop limit of 1, so bridge-mode containers (one hop further) cannot
+ * reach the instance's credentials; no instance gets a public address.
  */
 export class HostFleet extends pulumi.ComponentResource {
-  public readonly hosts: FleetHost[] = [];
-  /** Every host's security group: service ports are opened to their load balancer only. */
+  public readonly clusterArn: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  /** Every instance's security group: service ports are opened to their load balancer only. */
   public readonly securityGroupId: pulumi.Output<string>;
+  /** Host class -> its capacity provider's name. */
+  public readonly capacityProviders: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The providers' association with the cluster: services placed on them wait for it. */
+  public readonly capacityAssociation: aws.ecs.ClusterCapacityProviders;
 
   constructor(name: string, args: HostFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:aws:HostFleet", name, {}, opts);
     const child = { parent: this };
+    const cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      {
+        name: args.clusterName,
+        settings: [{ name: "containerInsights", value: "enabled" }],
+        tags: { Name: args.clusterName },
+      },
+      child,
+    );
     const sg = new aws.ec2.SecurityGroup(
       `${name}-hosts`,
       {
         vpcId: args.vpcId,
-        description:
-          "Docker hosts: service ports from their load balancers, SSH from the admin range",
+        description: "ECS container instances: service ports from their load balancers only",
         tags: { Name: `${name}-hosts` },
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-hosts-ssh`,
-      {
-        securityGroupId: sg.id,
-        ipProtocol: "tcp",
-        fromPort: 22,
-        toPort: 22,
-        cidrIpv4: args.adminCidr,
-        description: "SSH from the admin range",
       },
       child,
     );
@@ -64,7 +65,7 @@ export class HostFleet extends pulumi.ComponentResource {
         securityGroupId: sg.id,
         ipProtocol: "-1",
         cidrIpv4: "0.0.0.0/0",
-        description: "image pulls and updates through NAT",
+        description: "image pulls, the ECS and CloudWatch APIs, through NAT",
       },
       child,
     );
@@ -73,20 +74,21 @@ export class HostFleet extends pulumi.ComponentResource {
       { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: `${name}-host` } },
       child,
     );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-host-ecs`,
+      { role: role.name, policyArn: ECS_INSTANCE_POLICY_ARN },
+      child,
+    );
     const profile = new aws.iam.InstanceProfile(`${name}-host`, { role: role.name }, child);
     const userData = Buffer.from(
-      renderUserData({
-        daemonJson: renderDaemonJson(),
+      renderEcsUserData({
+        cluster: args.clusterName,
         registry: args.registry,
         registryCaCert: args.registryCaCert,
       }),
     ).toString("base64");
-    const metadataOptions = {
-      httpEndpoint: "enabled",
-      httpTokens: "required",
-      httpPutResponseHopLimit: 1,
-    };
 
+    const capacityProviders: Record<string, pulumi.Output<string>> = {};
     for (const hostClass of args.hostClasses) {
       const template = new aws.ec2.LaunchTemplate(
         `${name}-${hostClass.name}`,
@@ -94,9 +96,21 @@ export class HostFleet extends pulumi.ComponentResource {
           imageId: hostClass.ami,
           instanceType: hostClass.instanceType,
           userData,
+          updateDefaultVersion: true,
           iamInstanceProfile: { arn: profile.arn },
-          vpcSecurityGroupIds: [sg.id],
-          metadataOptions,
+          networkInterfaces: [
+            {
+              deviceIndex: 0,
+              associatePublicIpAddress: "false",
+              deleteOnTermination: "true",
+              securityGroups: [sg.id],
+            },
+          ],
+          metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 1,
+          },
           blockDeviceMappings: [
             {
               deviceName: "/dev/xvda",
@@ -109,38 +123,80 @@ export class HostFleet extends pulumi.ComponentResource {
             },
           ],
           tagSpecifications: [
+            {
+              resourceType: "instance",
+              tags: { Name: `${name}-${hostClass.name}`, "ci-platform:class": hostClass.name },
+            },
             { resourceType: "volume", tags: { "ci-platform:class": hostClass.name } },
           ],
         },
         child,
       );
-      for (const zone of args.availabilityZones) {
-        for (let ordinal = 1; ordinal <= hostClass.countPerZone; ordinal++) {
-          const host = hostName(hostClass.name, zone, ordinal);
-          const instance = new aws.ec2.Instance(
-            `${name}-${host}`,
+      const group = new aws.autoscaling.Group(
+        `${name}-${hostClass.name}`,
+        {
+          vpcZoneIdentifiers: args.availabilityZones.map((zone) => args.privateSubnetIds[zone]!),
+          minSize: hostClass.minSize,
+          maxSize: hostClass.maxSize,
+          launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+          // Managed termination protection: only ECS takes an instance out, once it runs no task.
+          protectFromScaleIn: true,
+          healthCheckType: "EC2",
+          tags: [
+            { key: "AmazonECSManaged", value: "", propagateAtLaunch: true },
+            { key: "ci-platform:class", value: hostClass.name, propagateAtLaunch: true },
             {
-              launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
-              subnetId: args.privateSubnetIds[zone]!,
-              metadataOptions,
-              rootBlockDevice: {
-                encrypted: true,
-                volumeSize: hostClass.rootVolumeGb,
-                volumeType: "gp3",
-              },
-              tags: {
-                Name: host,
-                "ci-platform:class": hostClass.name,
-                "ci-platform:services": hostClass.services.join(" "),
-              },
+              key: "ci-platform:services",
+              value: hostClass.services.join(" "),
+              propagateAtLaunch: false,
             },
-            child,
-          );
-          this.hosts.push({ name: host, hostClass, zone, instance });
-        }
-      }
+          ],
+        },
+        // The capacity provider sets the desired capacity; an `up` must not reset it.
+        { ...child, ignoreChanges: ["desiredCapacity"] },
+      );
+      const provider = new aws.ecs.CapacityProvider(
+        `${name}-${hostClass.name}`,
+        {
+          name: `${args.clusterName}-${hostClass.name}`,
+          autoScalingGroupProvider: {
+            autoScalingGroupArn: group.arn,
+            managedTerminationProtection: "ENABLED",
+            managedDraining: "ENABLED",
+            managedScaling: {
+              status: "ENABLED",
+              targetCapacity: hostClass.targetCapacityPercent,
+              minimumScalingStepSize: 1,
+              maximumScalingStepSize: Math.max(1, Math.ceil(hostClass.maxSize / 3)),
+              instanceWarmupPeriod: 300,
+            },
+          },
+        },
+        child,
+      );
+      capacityProviders[hostClass.name] = provider.name;
     }
+    const names = Object.keys(capacityProviders).sort();
+    this.capacityAssociation = new aws.ecs.ClusterCapacityProviders(
+      `${name}-capacity`,
+      {
+        clusterName: cluster.name,
+        capacityProviders: names.map((n) => capacityProviders[n]!),
+        // Where tasks started without a strategy (the integration tests) run.
+        defaultCapacityProviderStrategies: [
+          { capacityProvider: capacityProviders[names[0]!]!, weight: 1, base: 0 },
+        ],
+      },
+      child,
+    );
+    this.clusterArn = cluster.arn;
+    this.clusterName = cluster.name;
     this.securityGroupId = sg.id;
-    this.registerOutputs({ securityGroupId: this.securityGroupId });
+    this.capacityProviders = capacityProviders;
+    this.registerOutputs({
+      clusterArn: this.clusterArn,
+      securityGroupId: this.securityGroupId,
+      capacityProviders,
+    });
   }
 }

@@ -25,6 +25,8 @@ export class ProductionNetwork extends pulumi.ComponentResource {
   public readonly publicSubnetIds: Record<string, pulumi.Output<string>>;
   /** Zone -> private subnet id. */
   public readonly privateSubnetIds: Record<string, pulumi.Output<string>>;
+  /** Zone of each NAT gateway -> its public address: what the private subnets' traffic leaves as. */
+  public readonly natPublicIps: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ProductionNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:aws:ProductionNetwork", name, {}, opts);
@@ -71,6 +73,7 @@ export class ProductionNetwork extends pulumi.ComponentResource {
 
     this.publicSubnetIds = {};
     this.privateSubnetIds = {};
+    this.natPublicIps = {};
     let sharedNat: aws.ec2.NatGateway | undefined;
     for (const plan of planZoneSubnets(args.vpcCidr, args.availabilityZones)) {
       const zone = plan.zone;
@@ -113,6 +116,7 @@ export class ProductionNetwork extends pulumi.ComponentResource {
           { allocationId: eip.id, subnetId: pub.id, tags: tags(`nat-${zone}`) },
           { ...child, dependsOn: [igw] },
         );
+        this.natPublicIps[zone] = eip.publicIp;
         if (args.natGateways === "single") sharedNat = nat;
       }
       const privateRoutes = new aws.ec2.RouteTable(

@@ -1,19 +1,25 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackApp } from "../config/types";
-import { SLOTS, type Slot } from "../release/slots";
-import type { FleetHost } from "./HostFleet";
+import { otherSlot, SLOTS, type Slot } from "../release/slots";
 
 export interface ServiceLoadBalancerArgs {
-  /** The service: its slot ports, health path and live slot. */
+  /** The service: its slot ports and health path. */
   readonly app: StackApp;
   readonly vpcId: pulumi.Input<string>;
   readonly publicSubnetIds: readonly pulumi.Input<string>[];
-  /** The hosts the service runs on. */
-  readonly hosts: readonly FleetHost[];
   readonly hostSecurityGroupId: pulumi.Input<string>;
-  /** Who may reach the listeners. */
+  /** Who may reach the production listener. */
   readonly ingressCidrs: readonly string[];
+  /** The test listener's port: the new revision before production traffic moves to it. */
+  readonly testListenerPort: number;
+  /** The operators' range: with the NAT addresses, the only sources the test listener answers. */
+  readonly adminCidr: string;
+  /**
+   * Zone -> public address of its NAT gateway: the integration-test tasks run in the private
+   * subnets and reach this internet-facing balancer through NAT.
+   */
+  readonly natPublicIps: Readonly<Record<string, pulumi.Input<string>>>;
   /** HTTPS on 443 with this certificate, and 80 redirecting to it. @default HTTP on 80 */
   readonly certificateArn?: string | undefined;
   readonly accessLogsBucket: pulumi.Input<string>;
@@ -21,20 +27,28 @@ export interface ServiceLoadBalancerArgs {
 
 /**
  * One service's Application Load Balancer: HTTP routing with health checks on the service's path
- * (an NLB would not check HTTP health or log requests). Each release slot has a target group of
- * every host on the slot's port, and the hosts accept both slot ports from this balancer only.
- * Listener 80 (443 with a certificate) forwards to the live slot's group, so switching slots is an
- * in-place update of that listener.
+ * (an NLB would not check HTTP health or log requests). Two target groups, one per release slot's
+ * port, which ECS fills with the tasks of each revision; a production listener rule (80, or 443
+ * with a certificate) and a test listener rule, whose weights ECS moves during a blue/green
+ * deployment. The instances accept both slot ports from this balancer only.
  */
 export class ServiceLoadBalancer extends pulumi.ComponentResource {
   public readonly dnsName: pulumi.Output<string>;
   public readonly zoneId: pulumi.Output<string>;
+  /** `app/<name>/<id>`: the CloudWatch dimension of the balancer's metrics. */
+  public readonly arnSuffix: pulumi.Output<string>;
+  /** The group serving when the service is created (the live slot's), and the other one. */
+  public readonly liveTargetGroupArn: pulumi.Output<string>;
+  public readonly standbyTargetGroupArn: pulumi.Output<string>;
+  public readonly productionRuleArn: pulumi.Output<string>;
+  public readonly testRuleArn: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ciplatform:aws:ServiceLoadBalancer", name, {}, opts);
     const child = { parent: this };
     const { app } = args;
     const listenerPorts = args.certificateArn ? [80, 443] : [80];
+    const productionPort = args.certificateArn ? 443 : 80;
     const sg = new aws.ec2.SecurityGroup(
       `${name}-lb`,
       {
@@ -44,23 +58,47 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
       },
       child,
     );
+    const ingress = (id: string, port: number, cidr: pulumi.Input<string>, what: string): void => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-lb-${id}`,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+          description: what,
+        },
+        child,
+      );
+    };
     for (const port of listenerPorts) {
-      args.ingressCidrs.forEach((cidr, i) => {
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-lb-${port}-${i}`,
-          {
-            securityGroupId: sg.id,
-            ipProtocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            cidrIpv4: cidr,
-            description: `${app.name} listener ${port}`,
-          },
-          child,
-        );
-      });
+      args.ingressCidrs.forEach((cidr, i) =>
+        ingress(`${port}-${i}`, port, cidr, `${app.name} listener ${port}`),
+      );
     }
-    // The balancer reaches the hosts on both slots' ports, so either slot can go live.
+    ingress(
+      "test-admin",
+      args.testListenerPort,
+      args.adminCidr,
+      `${app.name} test listener, operators`,
+    );
+    for (const zone of Object.keys(args.natPublicIps).sort()) {
+      const nat = pulumi.interpolate`${args.natPublicIps[zone]!}/32`;
+      ingress(
+        `test-nat-${zone}`,
+        args.testListenerPort,
+        nat,
+        `${app.name} pre-integration tests via NAT`,
+      );
+      ingress(
+        `${productionPort}-nat-${zone}`,
+        productionPort,
+        nat,
+        `${app.name} post-integration tests via NAT`,
+      );
+    }
+    // The balancer reaches the instances on both slots' ports: each revision publishes on one.
     for (const slot of SLOTS) {
       const port = app.slotPorts[slot];
       new aws.vpc.SecurityGroupEgressRule(
@@ -102,12 +140,11 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
       },
       child,
     );
-    const slotTargets = (slot: Slot): aws.lb.TargetGroup => {
-      const port = app.slotPorts[slot];
-      const group = new aws.lb.TargetGroup(
+    const slotTargets = (slot: Slot): aws.lb.TargetGroup =>
+      new aws.lb.TargetGroup(
         `${name}-targets-${slot}`,
         {
-          port,
+          port: app.slotPorts[slot],
           protocol: "HTTP",
           targetType: "instance",
           vpcId: args.vpcId,
@@ -129,34 +166,39 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
         },
         child,
       );
-      for (const host of args.hosts) {
-        new aws.lb.TargetGroupAttachment(
-          `${name}-${host.name}-${slot}`,
-          { targetGroupArn: group.arn, targetId: host.instance.id, port },
-          child,
-        );
-      }
-      return group;
-    };
-    const targetGroups: Record<Slot, aws.lb.TargetGroup> = {
+    const groups: Record<Slot, aws.lb.TargetGroup> = {
       blue: slotTargets("blue"),
       green: slotTargets("green"),
     };
-    // A switch changes only this: the listener's forward moves to the other slot's group.
-    const live = targetGroups[app.liveSlot];
-    if (args.certificateArn) {
+    // Which group serves first: the live slot's, as the Docker hosts' listener had it, so moving
+    // an estate changes no listener and traffic stays where it was. From the first deployment on,
+    // ECS moves the rules' weights between the groups (and the service's primary group with them).
+    const live = groups[app.liveSlot];
+    const standby = groups[otherSlot(app.liveSlot)];
+    // The default action is never reached (each listener's rule matches every path).
+    const forwardLive = [{ type: "forward", targetGroupArn: live.arn }];
+    const listener = (id: string, port: number, protocol: "HTTP" | "HTTPS"): aws.lb.Listener =>
       new aws.lb.Listener(
-        `${name}-https`,
+        `${name}-${id}`,
         {
           loadBalancerArn: lb.arn,
-          port: 443,
-          protocol: "HTTPS",
-          sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-          certificateArn: args.certificateArn,
-          defaultActions: [{ type: "forward", targetGroupArn: live.arn }],
+          port,
+          protocol,
+          ...(protocol === "HTTPS"
+            ? {
+                sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificateArn: args.certificateArn,
+              }
+            : {}),
+          defaultActions: forwardLive,
         },
-        child,
+        // Created at the first live slot; later releases flip liveSlot, which this must not follow.
+        { ...child, ignoreChanges: ["defaultActions"] },
       );
+    const production = args.certificateArn
+      ? listener("https", 443, "HTTPS")
+      : listener("http", 80, "HTTP");
+    if (args.certificateArn) {
       new aws.lb.Listener(
         `${name}-http`,
         {
@@ -172,18 +214,36 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
         },
         child,
       );
-    } else {
-      new aws.lb.Listener(
-        `${name}-http`,
-        {
-          loadBalancerArn: lb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultActions: [{ type: "forward", targetGroupArn: live.arn }],
-        },
-        child,
-      );
     }
+    const test = listener("test", args.testListenerPort, "HTTP");
+    // ECS owns these rules' weights from the first deployment on: it moves them to the new
+    // revision's group and leaves them there, so an `up` must not put them back.
+    const rule = (id: string, on: aws.lb.Listener): aws.lb.ListenerRule =>
+      new aws.lb.ListenerRule(
+        `${name}-${id}-rule`,
+        {
+          listenerArn: on.arn,
+          priority: 1,
+          conditions: [{ pathPattern: { values: ["/*"] } }],
+          actions: [
+            {
+              type: "forward",
+              forward: {
+                targetGroups: [
+                  { arn: live.arn, weight: 100 },
+                  { arn: standby.arn, weight: 0 },
+                ],
+              },
+            },
+          ],
+        },
+        { ...child, ignoreChanges: ["actions"] },
+      );
+    this.productionRuleArn = rule("production", production).arn;
+    this.testRuleArn = rule("test", test).arn;
+    this.liveTargetGroupArn = live.arn;
+    this.standbyTargetGroupArn = standby.arn;
+    this.arnSuffix = lb.arnSuffix;
     this.dnsName = lb.dnsName;
     this.zoneId = lb.zoneId;
     this.registerOutputs({ dnsName: this.dnsName, zoneId: this.zoneId });

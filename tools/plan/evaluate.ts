@@ -15,6 +15,11 @@ export interface PlannedResource {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
   readonly deleteBeforeReplace: boolean;
+  /**
+   * Inputs an `up` leaves as they were after creation (`ignoreChanges`), sorted: what a service
+   * such as ECS or auto scaling owns from then on.
+   */
+  readonly ignoreChanges: readonly string[];
   /** Resolved inputs, secrets replaced by "[secret]". */
   readonly inputs: Record<string, unknown>;
 }
@@ -73,9 +78,22 @@ function computedState(
     case "aws:lb/loadBalancer:LoadBalancer":
       return {
         arn: `arn:mock:elasticloadbalancing:${name}`,
+        arnSuffix: `app/${name}/mock`,
         dnsName: `${name}.elb.mock`,
         zoneId: "ZMOCKELB",
       };
+    case "aws:ec2/eip:Eip":
+      return { arn: `arn:mock:${type}:${name}`, publicIp: mockPublicIp(name) };
+    case "aws:ecs/cluster:Cluster": {
+      const cluster = typeof inputs["name"] === "string" ? inputs["name"] : name;
+      // Shaped like the real ARN, so what is derived from it (task ARNs in policies) reads true.
+      return { arn: `arn:aws:ecs:mock-region:000000000000:cluster/${cluster}`, name: cluster };
+    }
+    case "aws:ecs/taskDefinition:TaskDefinition": {
+      const family = String(inputs["family"]);
+      const arn = `arn:aws:ecs:mock-region:000000000000:task-definition/${family}`;
+      return { arn: `${arn}:1`, arnWithoutRevision: arn, revision: 1 };
+    }
     case "aws:ec2/instance:Instance":
       return { privateIp: mockPrivateIp(name) };
     case "aws:s3/bucket:Bucket":
@@ -83,8 +101,17 @@ function computedState(
     case "aws:route53/zone:Zone":
       return { zoneId: `Z${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
     default:
-      return type.startsWith("aws:") ? { arn: `arn:mock:${type}:${name}` } : {};
+      return type.startsWith("aws:")
+        ? { arn: `arn:mock:${type}:${name}`, ...(inputs["name"] === undefined ? { name } : {}) }
+        : {};
   }
+}
+
+/** A stable stand-in public address, from the documentation range (RFC 5737 TEST-NET-2). */
+function mockPublicIp(name: string): string {
+  let hash = 0;
+  for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return `198.51.100.${(hash % 254) + 1}`;
 }
 
 /** A stable stand-in private address, so a plan shows where each host's engine is reached. */
@@ -192,6 +219,7 @@ export async function evaluateProgram(
       protect: identity.get(resource)?.protect ?? false,
       retainOnDelete: opts.retainOnDelete ?? false,
       deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace ?? false,
+      ignoreChanges: [...(opts.ignoreChanges ?? [])].sort(),
       inputs: mask(decodeProviderInputs(type, inputsByKey.get(key(type, name)) ?? {})) as Record<
         string,
         unknown

@@ -15,6 +15,8 @@ export function renderPlanJson(evaluation: Evaluation): string {
       protect: r.protect,
       retainOnDelete: r.retainOnDelete,
       deleteBeforeReplace: r.deleteBeforeReplace,
+      // Only where set, so the plans of stacks without any stay as they were.
+      ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),
       inputs: r.inputs,
     }));
   return `${JSON.stringify({ stack: evaluation.stack, resources, outputs: evaluation.outputs }, null, 2)}\n`;
@@ -52,6 +54,7 @@ export function renderPlanText(evaluation: Evaluation): string {
       const flags = [
         r.protect ? "protected" : "",
         r.retainOnDelete ? "retained on delete" : "",
+        r.ignoreChanges.length > 0 ? `ignores changes to ${r.ignoreChanges.join(", ")}` : "",
       ].filter(Boolean);
       const label = `${branch}${r.type}`;
       lines.push(

@@ -48,7 +48,12 @@ export interface PlanDiff {
 }
 
 /** Resource options whose change is an in-place update of the state only. */
-const OPTION_FIELDS = ["protect", "retainOnDelete", "deleteBeforeReplace"] as const;
+const OPTION_FIELDS = [
+  "protect",
+  "retainOnDelete",
+  "deleteBeforeReplace",
+  "ignoreChanges",
+] as const;
 /** Options whose change moves the resource: a new URN (parent) or another provider. */
 const MOVING_FIELDS = ["parent", "provider"] as const;
 
@@ -137,7 +142,12 @@ function resourceChanges(before: PlanResource, after: PlanResource): ValueChange
     diffValues(field, before[field] ?? null, after[field] ?? null, changes);
   }
   diffValues("inputs", before.inputs, after.inputs, changes);
-  return changes;
+  // Pulumi keeps an ignored input's old value on update, so its change is no change at all.
+  const ignored = new Set(after.ignoreChanges ?? []);
+  return changes.filter((c) => {
+    const input = c.path.startsWith("inputs") ? topLevelInput(c.path) : undefined;
+    return input === undefined || !ignored.has(input);
+  });
 }
 
 function replacementReasons(type: string, changes: readonly ValueChange[]): string[] {

@@ -17,6 +17,8 @@ export interface PlanResource {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
   readonly deleteBeforeReplace: boolean;
+  /** Inputs an `up` keeps as created. @default none */
+  readonly ignoreChanges?: readonly string[];
   /** Resolved inputs; secrets are the string "[secret]". */
   readonly inputs: Readonly<Record<string, unknown>>;
 }

@@ -18,6 +18,17 @@
  * | aws vpc SecurityGroupIngress/EgressRule | securityGroupId                                            |
  * | aws route53 Zone                        | name, delegationSetId                                      |
  * | aws ebs Volume                          | availabilityZone, encrypted, kmsKeyId, snapshotId, outpostArn |
+ * | aws ecs TaskDefinition                  | every input except tags, skipDestroy and trackLatest (a new revision) |
+ * | aws ecs Service                         | name, cluster, schedulingStrategy, iamRole                 |
+ * | aws ecs Cluster, CapacityProvider       | name                                                       |
+ * | aws autoscaling Group, ec2 LaunchTemplate | name, namePrefix (a template change is a new version)   |
+ * | aws lb Listener / ListenerRule          | loadBalancerArn / listenerArn                              |
+ * | aws lb TargetGroup                      | name, namePrefix, port, protocol, protocolVersion, targetType, vpcId |
+ * | aws appautoscaling Target / Policy      | resourceId, scalableDimension, serviceNamespace (Policy: and name) |
+ * | aws cloudwatch MetricAlarm, LogGroup    | name (LogGroup: and namePrefix)                            |
+ * | aws lambda Function                     | name                                                       |
+ * | aws iam Role                            | name, namePrefix, path                                     |
+ * | aws secretsmanager Secret / SecretVersion | name, namePrefix / secretId, secretString, secretBinary  |
  * | docker and aws providers                | `host` (docker) and `region` (aws): every resource of the provider moves |
  *
  * Every other type, and every other input of a listed type, is an in-place update. Whatever the
@@ -98,6 +109,45 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     "kmsKeyId",
     "snapshotId",
     "outpostArn",
+  ),
+  "aws:ecs/taskDefinition:TaskDefinition": allExcept(
+    "tags",
+    "tagsAll",
+    "skipDestroy",
+    "trackLatest",
+  ),
+  "aws:ecs/service:Service": only("name", "cluster", "schedulingStrategy", "iamRole"),
+  "aws:ecs/cluster:Cluster": only("name"),
+  "aws:ecs/capacityProvider:CapacityProvider": only("name"),
+  "aws:autoscaling/group:Group": only("name", "namePrefix"),
+  "aws:ec2/launchTemplate:LaunchTemplate": only("name", "namePrefix"),
+  "aws:lb/listener:Listener": only("loadBalancerArn"),
+  "aws:lb/listenerRule:ListenerRule": only("listenerArn"),
+  "aws:lb/targetGroup:TargetGroup": only(
+    "name",
+    "namePrefix",
+    "port",
+    "protocol",
+    "protocolVersion",
+    "targetType",
+    "vpcId",
+  ),
+  "aws:appautoscaling/target:Target": only("resourceId", "scalableDimension", "serviceNamespace"),
+  "aws:appautoscaling/policy:Policy": only(
+    "name",
+    "resourceId",
+    "scalableDimension",
+    "serviceNamespace",
+  ),
+  "aws:cloudwatch/metricAlarm:MetricAlarm": only("name"),
+  "aws:cloudwatch/logGroup:LogGroup": only("name", "namePrefix"),
+  "aws:lambda/function:Function": only("name"),
+  "aws:iam/role:Role": only("name", "namePrefix", "path"),
+  "aws:secretsmanager/secret:Secret": only("name", "namePrefix"),
+  "aws:secretsmanager/secretVersion:SecretVersion": only(
+    "secretId",
+    "secretString",
+    "secretBinary",
   ),
   "pulumi:providers:docker": only("host"),
   "pulumi:providers:aws": only("region"),
