@@ -356,3 +356,37 @@ describe("rendering", () => {
     );
   });
 });
+
+describe("diffPlans and ignoreChanges", () => {
+  const RULE = "aws:lb/listenerRule:ListenerRule";
+  const rule = (weight: number, extra: Record<string, unknown> = {}): PlanResource =>
+    res(
+      RULE,
+      "prod-api-production-rule",
+      {
+        priority: 1,
+        actions: [{ forward: { targetGroups: [{ arn: "blue", weight }] } }],
+        ...extra,
+      },
+      { ignoreChanges: ["actions"] },
+    );
+
+  it("shows no change of an input the resource ignores: an up keeps its old value", () => {
+    expect(diffPlans(plan([rule(100)]), plan([rule(0)])).resources).toEqual([]);
+  });
+
+  it("still shows the inputs it does not ignore", () => {
+    const diff = diffPlans(plan([rule(100)]), plan([rule(0, { priority: 2 })]));
+    expect(diff.resources.map((r) => [r.kind, r.changes])).toEqual([
+      ["update", [{ path: "inputs.priority", before: 1, after: 2 }]],
+    ]);
+  });
+
+  it("shows a change of the ignored list itself", () => {
+    const before = res(RULE, "prod-api-production-rule", { priority: 1 });
+    const diff = diffPlans(plan([before]), plan([{ ...before, ignoreChanges: ["actions"] }]));
+    expect(diff.resources.map((r) => r.changes)).toEqual([
+      [{ path: "ignoreChanges", before: null, after: ["actions"] }],
+    ]);
+  });
+});
