@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { appSetting } from "../review/stack-yaml";
+import { appSetting } from "../stack-yaml";
 import { finishRelease, recordLiveSlot, stageRelease, switchSlots } from "./slot-edits";
 
 const ROOT = join(__dirname, "..", "..");

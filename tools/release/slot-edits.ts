@@ -6,7 +6,7 @@
  * along with `liveSlot`: every slot keeps its image and only the load balancers' listeners move.
  */
 import { isSlot, otherSlot, type Slot } from "../../components/release/slots";
-import { appSetting, setAppSettings } from "../review/stack-yaml";
+import { appSetting, setAppSettings } from "../stack-yaml";
 
 function liveSlotOf(yamlText: string, service: string): Slot {
   const value = appSetting(yamlText, service, "liveSlot") ?? "blue";

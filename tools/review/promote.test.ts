@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { run } from "../process";
 import { lineDiff } from "./diff-render";
 import { parsePromoteArgs, promote, registryFromEnv } from "./promote";
-import { selectedApps, serviceVersion, setServiceVersion } from "./stack-yaml";
+import { selectedApps, serviceVersion, setServiceVersion } from "../stack-yaml";
 
 const ROOT = resolve(__dirname, "..", "..");
 

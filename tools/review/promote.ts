@@ -14,7 +14,7 @@ import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { RegistryApi, type RegistryApiOptions } from "../registry/registry-api";
 import { writeValidatedStackFile } from "../stack-config";
 import { readProjectName } from "../plan/stack-file";
-import { selectedApps, serviceVersion, setServiceVersion } from "./stack-yaml";
+import { selectedApps, serviceVersion, setServiceVersion } from "../stack-yaml";
 
 const USAGE = "usage: npm run promote -- <service> <version> --to <stack>";
 
