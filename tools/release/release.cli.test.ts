@@ -58,13 +58,13 @@ describe("npm run release on an aws stack", () => {
     ]);
   }, 120_000);
 
-  it.each([
+  it.each<[string[], string]>([
     [
       ["api", "--rollback"],
       "services.apps.api.previousVersion is not set, so there is no earlier release to roll back to; to run an older version, release it: npm run release -- api <version> --stack <stack>",
     ],
     [["api", "1.4.2"], "api 1.4.2 is already live (on the blue slot's port); nothing to release"],
-    ...(["--switch", "--finish"] as const).map((flag) => [
+    ...["--switch", "--finish"].map((flag): [string[], string] => [
       ["api", flag],
       `${flag} is gone on aws stacks: ECS's blue/green deployment now switches traffic to the new revision and retires the old revision itself after the bake time (aws.release.bakeMinutes); a release is one edit: npm run release -- api <version> --stack production`,
     ]),
