@@ -385,6 +385,7 @@ interface SelectedApp {
   readonly hostPortWritten: boolean;
   readonly liveSlot: Slot;
   readonly idleVersion: string | undefined;
+  readonly previousVersion: string | undefined;
 }
 
 interface SelectedServices {
@@ -518,6 +519,7 @@ function placeApps(
       slotPorts: slotPorts(ports.get(s.entry.name)!),
       liveSlot: s.liveSlot,
       idleVersion: s.idleVersion,
+      previousVersion: s.previousVersion,
     })),
   };
 }
@@ -586,7 +588,13 @@ function readServices(
     const settings =
       apps[name] === null
         ? {}
-        : r.object(path, apps[name], ["version", "hostPort", "liveSlot", "idleVersion"]);
+        : r.object(path, apps[name], [
+            "version",
+            "hostPort",
+            "liveSlot",
+            "idleVersion",
+            "previousVersion",
+          ]);
     if (!settings) continue;
     const version = readImageTag(r, `${path}.version`, settings["version"]);
     const idleVersion = readImageTag(r, `${path}.idleVersion`, settings["idleVersion"]);
@@ -594,6 +602,12 @@ function readServices(
       r.fail(
         `${path}.idleVersion`,
         "is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+      );
+    const previousVersion = readImageTag(r, `${path}.previousVersion`, settings["previousVersion"]);
+    if (previousVersion !== undefined && kind !== "aws")
+      r.fail(
+        `${path}.previousVersion`,
+        "is only read by aws stacks (the rollback target of an ECS release); remove it",
       );
     const rawSlot = settings["liveSlot"] ?? "blue";
     const liveSlot: Slot = isSlot(rawSlot)
@@ -617,6 +631,7 @@ function readServices(
       hostPortWritten: pinned !== undefined,
       liveSlot,
       idleVersion,
+      previousVersion,
     });
   }
   if (r.issues.length > issuesBefore) return undefined;

@@ -15,6 +15,7 @@ describe("parseReleaseArgs", () => {
     });
   });
 
+  // --switch and --finish are read so that the release can refuse them with the reason.
   it.each([
     [["api", "--rollback", "--stack", "staging"], "rollback"],
     [["api", "--switch", "--stack=production"], "switch"],
@@ -32,7 +33,7 @@ describe("parseReleaseArgs", () => {
     ],
     [
       ["api", "--rollback", "--switch", "--stack", "testing"],
-      "give one of --rollback, --switch, --finish",
+      "give one action, not --rollback and --switch",
     ],
     [["api", "1", "--stack"], "--stack needs a value"],
     [
@@ -42,5 +43,17 @@ describe("parseReleaseArgs", () => {
     [["api", "1", "--stack", "testing", "--force"], "unknown option --force"],
   ])("fails for %j", (argv, message) => {
     expect(() => parseReleaseArgs(argv)).toThrow(message);
+  });
+
+  it("documents release and rollback only, and what ECS does on an aws stack", () => {
+    expect(() => parseReleaseArgs([])).toThrow(
+      "usage:\n" +
+        "  npm run release -- <service> <version> --stack <stack>   release <version> blue/green\n" +
+        "  npm run release -- <service> --rollback --stack <stack>  make the previous release live again\n" +
+        "CI hosts run the release on the host; on an aws stack each is one edit of Pulumi.<stack>.yaml\n" +
+        "(version, previousVersion, liveSlot) that pulumi up applies as an ECS blue/green deployment, which\n" +
+        "switches traffic, retires the old revision and rolls back a failed deployment by itself.\n" +
+        "options:\n",
+    );
   });
 });

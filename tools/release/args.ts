@@ -1,16 +1,21 @@
 /** `npm run release` arguments. */
 
 export const USAGE = `usage:
-  npm run release -- <service> <version> --stack <stack>   release <version> blue-green
+  npm run release -- <service> <version> --stack <stack>   release <version> blue/green
   npm run release -- <service> --rollback --stack <stack>  make the previous release live again
-  npm run release -- <service> --switch --stack <stack>    aws: make the staged idle slot live
-  npm run release -- <service> --finish --stack <stack>    aws: retire the old slot after the grace period
+CI hosts run the release on the host; on an aws stack each is one edit of Pulumi.<stack>.yaml
+(version, previousVersion, liveSlot) that pulumi up applies as an ECS blue/green deployment, which
+switches traffic, retires the old revision and rolls back a failed deployment by itself.
 options:
   --host <ci host>   the CI host to release on (default: the stack's only CI host)
   --image <ref>      CI hosts: the image to run (default: <service>:<version> on the host)
   --grace <seconds>  CI hosts: how long the old slot keeps running after a switch (default 30)
   --root <dir>       the project root holding Pulumi.<stack>.yaml (default: this repository)`;
 
+/**
+ * `switch` and `finish` are read only to be refused with the reason: a CI host's release.sh and
+ * an aws stack's ECS deployment both switch and retire slots themselves.
+ */
 export type ReleaseAction = "release" | "rollback" | "switch" | "finish";
 
 export interface ReleaseArgs {
@@ -53,7 +58,8 @@ export function parseReleaseArgs(argv: readonly string[]): ReleaseArgs {
       positional.push(arg);
     }
   }
-  if (actions.length > 1) throw new Error(`give one of --rollback, --switch, --finish\n${USAGE}`);
+  if (actions.length > 1)
+    throw new Error(`give one action, not ${actions.map((a) => `--${a}`).join(" and ")}\n${USAGE}`);
   const action = actions[0] ?? "release";
   const [service, version, ...extra] = positional;
   const stack = options["stack"];

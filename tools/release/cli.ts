@@ -5,9 +5,12 @@
  * switch, post-tests through the public port; switch back and remove the new slot on any failure;
  * the old slot stopped after the grace period), then records the live slot in the stack file.
  *
- * aws: each step is a stack-file edit to review and apply with `pulumi up` (the deploy workflow):
- * stage the version in the idle slot, --switch the load balancers to it, --finish (remove the old
- * slot) after the grace period, or --rollback (switch back) before that.
+ * aws (production on ECS): a release is ONE edit of the stack file, to review in the plan diff and
+ * apply with `pulumi up` (the deploy workflow): `version` the new revision, `previousVersion` the
+ * old one, `liveSlot` the other slot (see slot-edits.ts). ECS's blue/green deployment then tests
+ * the new revision, moves traffic, bakes, and rolls back by itself on any failure. `--rollback`
+ * writes `previousVersion` back the same way, for a release that passed its tests. `--switch` and
+ * `--finish` are refused: ECS switches traffic and retires the old revision itself.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,8 +20,9 @@ import { run } from "../process";
 import { validatedStackConfig, writeValidatedStackFile } from "../stack-config";
 import { checkSsh, sshTarget } from "../ssh/preflight";
 import { parseReleaseArgs, type ReleaseArgs } from "./args";
+import { awsReleaseLines, ecsDoesItMessage } from "./aws-release";
 import { planCiHostRelease, releaseCommand } from "./ci-host-release";
-import { finishRelease, recordLiveSlot, stageRelease, switchSlots } from "./slot-edits";
+import { recordLiveSlot, releaseEdit, rollbackEdit } from "./slot-edits";
 
 /** A release on a host waits for the deploy lease and runs two test suites: bound it generously. */
 const RELEASE_TIMEOUT_MS = 60 * 60 * 1000;
@@ -88,44 +92,28 @@ async function releaseOnCiHost(
 }
 
 function editAwsStack(root: string, config: PlatformConfig, args: ReleaseArgs): ReleaseResult {
-  const path = join(root, `Pulumi.${config.stack}.yaml`);
-  const original = readFileSync(path, "utf8");
   const service = args.service;
   const stack = config.stack;
+  if (args.action === "switch" || args.action === "finish")
+    throw new Error(ecsDoesItMessage(`--${args.action}`, service, stack));
   if (!config.apps.some((a) => a.name === service))
     throw new Error(`${service} is not selected in Pulumi.${stack}.yaml (services.apps)`);
   if (args.image !== undefined || args.graceSeconds !== undefined || args.host !== undefined)
     throw new Error(
       "--image, --grace and --host are for CI hosts; an aws stack's hosts pull from the registry",
     );
+  const path = join(root, `Pulumi.${stack}.yaml`);
+  const original = readFileSync(path, "utf8");
   const edited =
     args.action === "release"
-      ? stageRelease(original, service, args.version!)
-      : args.action === "finish"
-        ? finishRelease(original, service)
-        : switchSlots(original, service);
-  const after = writeValidatedStackFile(root, stack, original, edited).apps.find(
+      ? releaseEdit(original, service, args.version!)
+      : rollbackEdit(original, service);
+  const change =
+    args.action === "release" ? `${service} ${args.version!}` : `${service} rolled back`;
+  const after = writeValidatedStackFile(root, stack, original, edited, change).apps.find(
     (a) => a.name === service,
   )!;
-  const apply = `review and apply: pulumi preview --stack ${stack}, then pulumi up --stack ${stack} (or merge it for the deploy workflow)`;
-  const next: Record<typeof args.action, string[]> = {
-    release: [
-      `${service} ${after.idleVersion!} staged in the idle ${otherSlot(after.liveSlot)} slot (port ${after.slotPorts[otherSlot(after.liveSlot)]} on every host); ${after.version!} stays live`,
-      apply,
-      `then test the idle slot on its port, and switch: npm run release -- ${service} --switch --stack ${stack}`,
-    ],
-    switch: [
-      `${service}: the load balancer moves to the ${after.liveSlot} slot (${after.version!}); ${after.idleVersion!} stays in the ${otherSlot(after.liveSlot)} slot`,
-      apply,
-      `then check it (npm run health -- --stack ${stack}); undo with --rollback, or after the grace period: npm run release -- ${service} --finish --stack ${stack}`,
-    ],
-    rollback: [
-      `${service}: rolled back to ${after.version!} in the ${after.liveSlot} slot; ${after.idleVersion!} stays idle until --finish`,
-      apply,
-    ],
-    finish: [`${service}: the idle slot is removed; ${after.version!} stays live`, apply],
-  };
-  return { ok: true, lines: next[args.action] };
+  return { ok: true, lines: awsReleaseLines(args.action, stack, after) };
 }
 
 export async function release(

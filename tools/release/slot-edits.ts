@@ -1,15 +1,22 @@
 /**
- * The stack-file edits of blue-green releases, pure (text in, text out; comments kept):
- *   CI hosts: record which slot is live after a release or rollback;
- *   aws: stage a version in the idle slot, switch slots, retire the old slot.
- * On aws the live slot runs `version` and the idle slot `idleVersion`, so a switch swaps the two
- * along with `liveSlot`: every slot keeps its image and only the load balancers' listeners move.
+ * The stack-file edits of releases, pure (text in, text out; comments and key order kept).
+ *
+ * CI hosts: release.sh switches the host's proxy itself; `recordLiveSlot` records the slot it left
+ * live.
+ *
+ * aws (production on ECS): a release, a promotion and a rollback are each ONE edit, which
+ * `pulumi up` applies as an ECS blue/green deployment (test listener, pre- and post-integration
+ * tests, bake time, automatic rollback):
+ *   version:         the revision to run
+ *   previousVersion: the revision it replaces, the target of `npm run release -- --rollback`
+ *   liveSlot:        the other slot: the new revision publishes on that slot's host port, so ECS
+ *                    can run the old and the new revision side by side on every instance
  */
 import { isSlot, otherSlot, type Slot } from "../../components/release/slots";
-import { appSetting, setAppSettings } from "../review/stack-yaml";
+import { appSetting, DEFAULT_PROJECT, requireSelected, setAppSettings } from "../stack-yaml";
 
-function liveSlotOf(yamlText: string, service: string): Slot {
-  const value = appSetting(yamlText, service, "liveSlot") ?? "blue";
+function liveSlotOf(yamlText: string, service: string, project: string): Slot {
+  const value = appSetting(yamlText, service, "liveSlot", project) ?? "blue";
   if (!isSlot(value))
     throw new Error(
       `services.apps.${service}.liveSlot is ${JSON.stringify(value)}; set blue or green`,
@@ -22,41 +29,52 @@ export function recordLiveSlot(yamlText: string, service: string, slot: Slot): s
   return setAppSettings(yamlText, service, { liveSlot: { value: slot } });
 }
 
-/** aws: `version` goes into the idle slot (`idleVersion`), which `pulumi up` then deploys. */
-export function stageRelease(yamlText: string, service: string, version: string): string {
-  const live = appSetting(yamlText, service, "version");
-  const idle = appSetting(yamlText, service, "idleVersion");
-  if (live === version)
+/**
+ * aws: releases `version` of `service`: `version` becomes `version`, `previousVersion` the version
+ * that ran until now, and `liveSlot` flips. Fails when the stack file sets no version (there is
+ * nothing to keep as the rollback target) and when `version` is the one already live.
+ */
+export function releaseEdit(
+  yamlText: string,
+  service: string,
+  version: string,
+  project = DEFAULT_PROJECT,
+): string {
+  requireSelected(yamlText, service, project);
+  const live = liveSlotOf(yamlText, service, project);
+  const current = appSetting(yamlText, service, "version", project);
+  if (current === undefined)
     throw new Error(
-      `${service} ${version} is already live in the ${liveSlotOf(yamlText, service)} slot`,
+      `services.apps.${service}.version is not set, so there is no live version to keep as previousVersion; ` +
+        `set it to the version that runs now, then release`,
     );
-  if (idle !== undefined && idle !== version)
+  if (current === version)
     throw new Error(
-      `the idle ${otherSlot(liveSlotOf(yamlText, service))} slot of ${service} holds ${idle} ` +
-        `(a release in progress, or the rollback target): finish it first with --finish`,
+      `${service} ${version} is already live (on the ${live} slot's port); nothing to release`,
     );
-  return setAppSettings(yamlText, service, { idleVersion: { value: version, quoted: true } });
+  return setAppSettings(
+    yamlText,
+    service,
+    {
+      version: { value: version, quoted: true },
+      previousVersion: { value: current, quoted: true },
+      liveSlot: { value: otherSlot(live) },
+    },
+    project,
+  );
 }
 
-/** aws: the idle slot becomes live; the live one becomes idle, kept for a rollback. */
-export function switchSlots(yamlText: string, service: string): string {
-  const live = liveSlotOf(yamlText, service);
-  const version = appSetting(yamlText, service, "version");
-  const idle = appSetting(yamlText, service, "idleVersion");
-  if (idle === undefined)
+/**
+ * aws: rolls `service` back to `previousVersion`: the release edit with the two versions swapped,
+ * so the slot alternates as for any release and rolling back twice returns to the release.
+ */
+export function rollbackEdit(yamlText: string, service: string, project = DEFAULT_PROJECT): string {
+  requireSelected(yamlText, service, project);
+  const previous = appSetting(yamlText, service, "previousVersion", project);
+  if (previous === undefined)
     throw new Error(
-      `the idle ${otherSlot(live)} slot of ${service} is empty: stage a release first (npm run release -- ${service} <version> --stack <stack>)`,
+      `services.apps.${service}.previousVersion is not set, so there is no earlier release to roll back to; ` +
+        `to run an older version, release it: npm run release -- ${service} <version> --stack <stack>`,
     );
-  return setAppSettings(yamlText, service, {
-    liveSlot: { value: otherSlot(live) },
-    version: { value: idle, quoted: true },
-    idleVersion: { value: version, quoted: true },
-  });
-}
-
-/** aws: the idle slot (the old release, after its grace period) is removed. */
-export function finishRelease(yamlText: string, service: string): string {
-  if (appSetting(yamlText, service, "idleVersion") === undefined)
-    throw new Error(`the idle slot of ${service} is already empty`);
-  return setAppSettings(yamlText, service, { idleVersion: { value: undefined } });
+  return releaseEdit(yamlText, service, previous, project);
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,8 +8,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { run } from "../process";
 import { lineDiff } from "./diff-render";
+import { releaseEdit, rollbackEdit } from "../release/slot-edits";
+import { SMALL_PRODUCTION, smallProject, stackFile } from "../release/small-stack.fixture";
+import { appSetting, selectedApps, serviceVersion, setServiceVersion } from "../stack-yaml";
 import { parsePromoteArgs, promote, registryFromEnv } from "./promote";
-import { selectedApps, serviceVersion, setServiceVersion } from "./stack-yaml";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -113,39 +115,60 @@ describe("setServiceVersion", () => {
   );
 });
 
-describe("promote", () => {
+describe("promote on an aws stack", () => {
   let root: string;
-  let app: string;
-  let previous: string | undefined;
-  const file = (): string => readFileSync(join(root, "Pulumi.production.yaml"), "utf8");
+  const file = (): string => stackFile(root);
+  const next = (old: string) => [
+    "next: review the plan diff (npm run plan:diff -- --stack production); it should show only api's task definitions and ECS service changing",
+    `then apply it: pulumi up --stack production (or merge it for the deploy workflow); ECS tests the new revision on the test listener, moves traffic, runs the post-integration tests and retires ${old} after the bake time, rolling back by itself if anything fails`,
+    "roll back a release that passed its tests with: npm run release -- api --rollback --stack production",
+  ];
 
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), "promote-test-"));
-    copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
-    copyFileSync(join(ROOT, "Pulumi.production.yaml"), join(root, "Pulumi.production.yaml"));
-    app = selectedApps(file())[0]!;
-    previous = serviceVersion(file(), app);
+    root = smallProject();
     return () => rmSync(root, { recursive: true, force: true });
   });
 
-  it("sets the version and prints the roll-back command with the previous version", async () => {
-    const result = await promote({ root, service: app, version: "99.0.1", stack: "production" });
-    expect(result.lines).toEqual([
-      `${app}: ${previous} → 99.0.1 in Pulumi.production.yaml (roll back with: npm run promote -- ${app} ${previous} --to production)`,
-    ]);
-    expect(serviceVersion(file(), app)).toBe("99.0.1");
-    const rollback = await promote({ root, service: app, version: previous!, stack: "production" });
-    expect(rollback.changed).toBe(true);
-    expect(file()).toBe(readFileSync(join(ROOT, "Pulumi.production.yaml"), "utf8"));
+  it("makes the release edit (version, previousVersion, the other slot), comments and key order kept", async () => {
+    const result = await promote({ root, service: "api", version: "1.5.0", stack: "production" });
+    expect(file()).toBe(
+      SMALL_PRODUCTION.replace(
+        '        version: "1.4.2" # released 2026-11-20\n',
+        '        version: "1.5.0" # released 2026-11-20\n        previousVersion: "1.4.2"\n        liveSlot: green\n',
+      ),
+    );
+    expect(file()).toBe(releaseEdit(SMALL_PRODUCTION, "api", "1.5.0"));
+    expect(result).toEqual({
+      previous: "1.4.2",
+      changed: true,
+      lines: [
+        'api: 1.4.2 → 1.5.0 in Pulumi.production.yaml: version "1.5.0", previousVersion "1.4.2", liveSlot green (the new revision publishes on host port 7060, beside 1.4.2 on 6060)',
+        ...next("1.4.2"),
+      ],
+    });
+  });
+
+  it("alternates the slot on every promotion, and release --rollback undoes one", async () => {
+    await promote({ root, service: "api", version: "1.5.0", stack: "production" });
+    const second = await promote({ root, service: "api", version: "1.6.0", stack: "production" });
+    expect(second.previous).toBe("1.5.0");
+    const api = /\n {6}api:\n((?: {8}.*\n)+)/;
+    expect(api.exec(file())?.[1]).toBe(
+      '        version: "1.6.0" # released 2026-11-20\n        previousVersion: "1.5.0"\n        liveSlot: blue\n',
+    );
+    expect(api.exec(rollbackEdit(file(), "api"))?.[1]).toBe(
+      '        version: "1.5.0" # released 2026-11-20\n        previousVersion: "1.6.0"\n        liveSlot: green\n',
+    );
   });
 
   it("changes nothing when the stack already runs the version", async () => {
-    const result = await promote({ root, service: app, version: previous!, stack: "production" });
+    const result = await promote({ root, service: "api", version: "1.4.2", stack: "production" });
     expect(result).toEqual({
-      previous,
+      previous: "1.4.2",
       changed: false,
-      lines: [`${app} is already at ${previous} in Pulumi.production.yaml; nothing changed`],
+      lines: ["api is already at 1.4.2 in Pulumi.production.yaml; nothing changed"],
     });
+    expect(file()).toBe(SMALL_PRODUCTION);
   });
 
   it("fails when the service is not in the catalog", async () => {
@@ -155,33 +178,29 @@ describe("promote", () => {
   });
 
   it("fails when the stack does not select the service", async () => {
-    const text = file();
-    writeFileSync(
-      join(root, "Pulumi.production.yaml"),
-      setServiceVersion(text, app, "1.0.0").replace(new RegExp(`^      ${app}:\\n.*\\n`, "m"), ""),
-    );
     await expect(
-      promote({ root, service: app, version: "1.0.0", stack: "production" }),
+      promote({ root, service: "search", version: "1.0.0", stack: "production" }),
     ).rejects.toThrow(
-      `${app} is not selected in Pulumi.production.yaml (services.apps); add it there before promoting a version to production`,
+      "search is not selected in Pulumi.production.yaml (services.apps); add it there before promoting a version to production",
     );
   });
 
   it("fails and restores the file when the edit makes the stack config invalid", async () => {
-    const before = file();
-    await expect(
-      promote({ root, service: app, version: "1.5.0 beta", stack: "production" }),
-    ).rejects.toThrow(
-      `Pulumi.production.yaml would be invalid with ${app} 1.5.0 beta, so it is left as it was:`,
+    const error = await promote({
+      root,
+      service: "api",
+      version: "1.5.0 beta",
+      stack: "production",
+    }).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+    expect(error).toMatch(
+      /^Pulumi\.production\.yaml would be invalid with api 1\.5\.0 beta, so it is left as it was:\n/,
     );
-    await expect(
-      promote({ root, service: app, version: "1.5.0 beta", stack: "production" }),
-    ).rejects.toThrow(`services.apps.${app}.version: "1.5.0 beta" is not a valid image tag`);
-    expect(file()).toBe(before);
+    expect(error).toContain('services.apps.api.version: "1.5.0 beta" is not a valid image tag');
+    expect(file()).toBe(SMALL_PRODUCTION);
   });
 
   it("fails for a stack without a stack file", async () => {
-    await expect(promote({ root, service: app, version: "1", stack: "qa" })).rejects.toThrow(
+    await expect(promote({ root, service: "api", version: "1", stack: "qa" })).rejects.toThrow(
       "there is no stack file Pulumi.qa.yaml",
     );
   });
@@ -210,7 +229,7 @@ describe("promote", () => {
       const registry = { url, user: "ci", password: "pw" };
       const result = await promote({
         root,
-        service: app,
+        service: "api",
         version: "99.0.1",
         stack: "production",
         registry,
@@ -221,18 +240,18 @@ describe("promote", () => {
     it("fails for a version the registry does not hold, naming the tags it has", async () => {
       const registry = { url, user: "ci", password: "pw" };
       await expect(
-        promote({ root, service: app, version: "99.0.2", stack: "production", registry }),
+        promote({ root, service: "api", version: "99.0.2", stack: "production", registry }),
       ).rejects.toThrow(
-        `registry ${url} has no tag ${app}:99.0.2 (it has 1.4.2, 99.0.0, 99.0.1); push the image first`,
+        `registry ${url} has no tag api:99.0.2 (it has 1.4.2, 99.0.0, 99.0.1); push the image first`,
       );
-      expect(serviceVersion(file(), app)).toBe(previous);
+      expect(file()).toBe(SMALL_PRODUCTION);
     });
 
     it("fails when the registry refuses the credentials", async () => {
       const registry = { url, user: "ci", password: "wrong" };
       await expect(
-        promote({ root, service: app, version: "99.0.1", stack: "production", registry }),
-      ).rejects.toThrow(`registry ${url} answered HTTP 401 for ${app}'s tags`);
+        promote({ root, service: "api", version: "99.0.1", stack: "production", registry }),
+      ).rejects.toThrow(`registry ${url} answered HTTP 401 for api's tags`);
     });
 
     it("warns and goes on when the registry cannot be reached", async () => {
@@ -243,18 +262,46 @@ describe("promote", () => {
       const registry = { url: `http://127.0.0.1:${port}`, user: "ci", password: "pw" };
       const result = await promote({
         root,
-        service: app,
+        service: "api",
         version: "99.0.1",
         stack: "production",
         registry,
       });
       expect(result.lines[0]).toMatch(
         new RegExp(
-          `^warning: registry http://127.0.0.1:${port} is not reachable \\(.*\\); the tag ${app}:99.0.1 was not checked$`,
+          `^warning: registry http://127.0.0.1:${port} is not reachable \\(.*\\); the tag api:99.0.1 was not checked$`,
         ),
       );
-      expect(serviceVersion(file(), app)).toBe("99.0.1");
+      expect(serviceVersion(file(), "api")).toBe("99.0.1");
     });
+  });
+});
+
+describe("promote on a CI-host stack", () => {
+  let root: string;
+  const file = (): string => readFileSync(join(root, "Pulumi.staging.yaml"), "utf8");
+  const committed = readFileSync(join(ROOT, "Pulumi.staging.yaml"), "utf8");
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "promote-test-"));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+    copyFileSync(join(ROOT, "Pulumi.staging.yaml"), join(root, "Pulumi.staging.yaml"));
+    return () => rmSync(root, { recursive: true, force: true });
+  });
+
+  it("sets only the version and prints the roll-back command with the previous version", async () => {
+    const first = await promote({ root, service: "api", version: "99.0.1", stack: "staging" });
+    expect(first.lines).toEqual([
+      "api: (no version) → 99.0.1 in Pulumi.staging.yaml (roll back by removing services.apps.api.version from Pulumi.staging.yaml)",
+    ]);
+    expect(file()).toBe(setServiceVersion(committed, "api", "99.0.1"));
+    const second = await promote({ root, service: "api", version: "99.0.2", stack: "staging" });
+    expect(second.lines).toEqual([
+      "api: 99.0.1 → 99.0.2 in Pulumi.staging.yaml (roll back with: npm run promote -- api 99.0.1 --to staging)",
+    ]);
+    expect(file()).toBe(setServiceVersion(committed, "api", "99.0.2"));
+    expect(appSetting(file(), "api", "previousVersion")).toBeUndefined();
+    expect(appSetting(file(), "api", "liveSlot")).toBeUndefined();
   });
 });
 

@@ -1,9 +1,13 @@
 /**
  * `npm run promote -- <service> <version> --to <stack>`: deploys a service version to a stack by
- * setting `ci-platform:services.apps.<service>.version` in `Pulumi.<stack>.yaml` (comments and key
- * order kept). Refuses a service the catalog or the stack does not have, a version the registry
- * does not hold (when REGISTRY_URL is set and reachable), and an edit that makes the stack config
- * invalid (the file is restored). Rolling back is promoting the previous version, which it prints.
+ * editing `ci-platform:services.apps.<service>` in `Pulumi.<stack>.yaml` (comments and key order
+ * kept). On a CI-host stack it sets only `version`; rolling back is promoting the previous version,
+ * which it prints. On an aws stack it makes the same edit as `npm run release` (`version`,
+ * `previousVersion` the version it replaces, `liveSlot` the other slot: tools/release/slot-edits.ts),
+ * so every promotion alternates the slot and records the rollback target; it prints the next steps
+ * (plan diff, `pulumi up`) and the rollback command. Refuses a service the catalog or the stack does
+ * not have, a version the registry does not hold (when REGISTRY_URL is set and reachable), and an
+ * edit that makes the stack config invalid (the file is restored).
  *
  * Registry check: REGISTRY_URL (`https://registry.example.com:5443`), REGISTRY_USER,
  * REGISTRY_PASSWORD, and optionally REGISTRY_CA (a PEM file to trust).
@@ -14,7 +18,9 @@ import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { RegistryApi, type RegistryApiOptions } from "../registry/registry-api";
 import { writeValidatedStackFile } from "../stack-config";
 import { readProjectName } from "../plan/stack-file";
-import { selectedApps, serviceVersion, setServiceVersion } from "./stack-yaml";
+import { awsReleaseLines } from "../release/aws-release";
+import { releaseEdit } from "../release/slot-edits";
+import { selectedApps, serviceVersion, setServiceVersion, stackSetting } from "../stack-yaml";
 
 const USAGE = "usage: npm run promote -- <service> <version> --to <stack>";
 
@@ -153,13 +159,19 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const warning = options.registry
     ? await checkRegistryTag(options.registry, service, version)
     : undefined;
-  writeValidatedStackFile(
-    root,
-    stack,
-    original,
-    setServiceVersion(original, service, version, project),
-    `${service} ${version}`,
-  );
+  const aws = stackSetting(original, "kind", project) === "aws";
+  const edited = aws
+    ? releaseEdit(original, service, version, project)
+    : setServiceVersion(original, service, version, project);
+  const config = writeValidatedStackFile(root, stack, original, edited, `${service} ${version}`);
+  if (aws) {
+    const after = config.apps.find((a) => a.name === service)!;
+    return {
+      previous,
+      changed: true,
+      lines: [...(warning ? [warning] : []), ...awsReleaseLines("release", stack, after)],
+    };
+  }
   const rollback =
     previous === undefined
       ? `roll back by removing services.apps.${service}.version from ${fileName}`

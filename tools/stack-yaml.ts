@@ -26,6 +26,17 @@ function appsMap(doc: Document.Parsed, project: string): YAMLMap {
   return apps;
 }
 
+/** A top-level setting of the stack file (`<project>:kind` is `kind`), or undefined when unset. */
+export function stackSetting(
+  yamlText: string,
+  key: string,
+  project = DEFAULT_PROJECT,
+): string | undefined {
+  const value = parseStack(yamlText).getIn(["config", `${project}:${key}`], true);
+  if (!isScalar(value) || value.value === null) return undefined;
+  return typeof value.value === "string" ? value.value : JSON.stringify(value.value);
+}
+
 /** The apps the stack file selects, in file order. */
 export function selectedApps(yamlText: string, project = DEFAULT_PROJECT): string[] {
   return appsMap(parseStack(yamlText), project).items.map((pair) =>
@@ -40,6 +51,20 @@ export function serviceVersion(
   project = DEFAULT_PROJECT,
 ): string | undefined {
   return appSetting(yamlText, service, "version", project);
+}
+
+/** Fails unless the stack selects `service`: promotion and releases never add a service to a stack. */
+export function requireSelected(
+  yamlText: string,
+  service: string,
+  project = DEFAULT_PROJECT,
+): void {
+  const selected = selectedApps(yamlText, project);
+  if (!selected.includes(service))
+    throw new Error(
+      `${service} is not selected in this stack (services.apps has ${selected.join(", ") || "no apps"}); ` +
+        "add it there first: promotion and releases only change a selected service",
+    );
 }
 
 /** A value to write under `services.apps.<service>`: quoted or plain, or `undefined` to remove the key. */
@@ -60,15 +85,9 @@ export function setAppSettings(
   settings: Readonly<Record<string, AppSetting>>,
   project = DEFAULT_PROJECT,
 ): string {
+  requireSelected(yamlText, service, project);
   const doc = parseStack(yamlText);
   const apps = appsMap(doc, project);
-  if (!apps.has(service)) {
-    const selected = selectedApps(yamlText, project);
-    throw new Error(
-      `${service} is not selected in this stack (services.apps has ${selected.join(", ") || "no apps"}); ` +
-        "add it there first: promotion and releases only change a selected service",
-    );
-  }
   let app: unknown = apps.get(service, true);
   if (app === null || app === undefined || (isScalar(app) && app.value === null)) {
     const created = doc.createNode({}) as YAMLMap;
