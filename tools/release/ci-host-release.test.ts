@@ -62,7 +62,10 @@ describe("planCiHostRelease", () => {
       "search 1.0.0 --stack testing --host ci-9",
       "ci-9 is not a CI host of testing; use one of ci-testing-1",
     ],
-    ["api --switch --stack testing", "--switch is for aws stacks"],
+    [
+      "api --switch --stack testing",
+      "--switch is gone: on CI hosts a release switches and retires slots itself, and on aws stacks ECS does",
+    ],
   ])("fails for %s", (argv, message) => {
     expect(() => planCiHostRelease(testing, args(argv))).toThrow(message);
   });

@@ -25,7 +25,7 @@ export interface CiHostRelease {
 export function planCiHostRelease(config: PlatformConfig, args: ReleaseArgs): CiHostRelease {
   if (args.action === "switch" || args.action === "finish")
     throw new Error(
-      `--${args.action} is for aws stacks; on CI hosts a release switches and retires slots itself`,
+      `--${args.action} is gone: on CI hosts a release switches and retires slots itself, and on aws stacks ECS does`,
     );
   const app = config.apps.find((a) => a.name === args.service);
   if (!app)
