@@ -145,15 +145,12 @@ describe("npm run plan", () => {
     const b = index(after.stdout);
     expect([...b.keys()]).toEqual([...a.keys()]);
     const changed = [...a.keys()].filter((k) => a.get(k) !== b.get(k)).sort();
-    const hosts = ["1a-1", "1a-2", "1b-1", "1b-2", "1c-1", "1c-2"].map(
-      (h) => `prod-app-us-east-${h}-billing-blue`,
-    );
-    expect(changed).toEqual(
-      [
-        ...hosts.map((h) => `docker:index/container:Container ${h}`),
-        ...hosts.map((h) => `docker:index/remoteImage:RemoteImage ${h}`),
-      ].sort(),
-    );
+    // New revisions of the service's and its tests' task definitions, and the service itself.
+    expect(changed).toEqual([
+      "aws:ecs/service:Service prod-billing-service",
+      "aws:ecs/taskDefinition:TaskDefinition prod-billing-task",
+      "aws:ecs/taskDefinition:TaskDefinition prod-billing-tests-task",
+    ]);
   }, 60_000);
 
   it("fails with the usage when --stack is missing or the stack is unknown", async () => {

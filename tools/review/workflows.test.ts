@@ -98,6 +98,15 @@ describe("workflows", () => {
     expect(used.filter((name) => !scripts.includes(name))).toEqual([]);
   });
 
+  it.each(files)("%s gives production no SSH key: ECS needs AWS credentials only", (file) => {
+    const text = readFileSync(join(ROOT, ".github", "workflows", file), "utf8");
+    expect(text).not.toContain("PRODUCTION_SSH_PRIVATE_KEY");
+    const wf = workflow(file);
+    const production = wf.jobs["production"];
+    for (const step of production ? steps({ ...wf, jobs: { production } }) : [])
+      expect(step.run ?? "", step.name).not.toContain("ssh-add");
+  });
+
   it.each(files)("%s logs in to AWS in the production stack's region", (file) => {
     const region = (
       parse(readFileSync(join(ROOT, "Pulumi.production.yaml"), "utf8")) as {
