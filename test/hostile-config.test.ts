@@ -215,7 +215,7 @@ describe("admin ranges (9)", () => {
         awsBlock(config)["adminCidr"] = range;
       }),
     ).toEqual([
-      `aws.adminCidr: ${range} covers ${count} internet addresses, which opens SSH to the internet in all but name; set the VPN or bastion range (at most 65,536 internet addresses, a /16)`,
+      `aws.adminCidr: ${range} covers ${count} internet addresses, which opens the load balancers' test listeners (each release's new revision, before its tests pass) to the internet in all but name; set the VPN or office range (at most 65,536 internet addresses, a /16)`,
     ]);
   });
 
@@ -312,9 +312,9 @@ describe("values AWS refuses at up (11)", () => {
     ]);
   });
 
-  it("refuses a root volume smaller than the AMI's snapshot", () => {
-    expect(aws((a) => (appClass(a)["rootVolumeGb"] = 4))).toEqual([
-      "aws.hostClasses.app.rootVolumeGb: 4 GiB is smaller than the AMI's 8 GiB root snapshot, which EC2 refuses; use 8 or more (images need room: 40 is the default)",
+  it.each([4, 29])("refuses a root volume of %i GiB, smaller than the AMI's snapshot", (size) => {
+    expect(aws((a) => (appClass(a)["rootVolumeGb"] = size))).toEqual([
+      `aws.hostClasses.app.rootVolumeGb: ${size} GiB is smaller than the ECS-optimised AMI's 30 GiB root snapshot, which EC2 refuses; use 30 or more (images need room: 40 is the default)`,
     ]);
   });
 

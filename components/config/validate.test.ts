@@ -204,10 +204,21 @@ describe("validateStackConfig", () => {
     ]);
   });
 
-  it("fails when a CI host's service names an idle version, which only aws stacks deploy", () => {
-    const services = { datastores: ["mongodb", "redis"], apps: { api: { idleVersion: "1.4.1" } } };
+  it("fails when a CI host's service names a previous version, which only aws stacks roll back to", () => {
+    const services = {
+      datastores: ["mongodb", "redis"],
+      apps: { api: { previousVersion: "1.4.1" }, catalog: { previousVersion: 1.1 } },
+    };
     expect(messages(ciHostValues({ services }))).toEqual([
-      "services.apps.api.idleVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+      "services.apps.api.previousVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+      "services.apps.catalog.previousVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+    ]);
+  });
+
+  it("fails when a CI host's service names an idle version, a setting no stack reads any more", () => {
+    const services = { datastores: ["mongodb", "redis"], apps: { api: { idleVersion: 1.1 } } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "services.apps.api.idleVersion: is no longer a setting: on CI hosts the pipeline deploys the slots; remove it",
     ]);
   });
 
@@ -474,9 +485,31 @@ describe("validateStackConfig", () => {
         vpcCidr: "10.0.0.0/16",
         natGateways: "single",
         ingressCidrs: ["0.0.0.0/0"],
-        sshUser: "admin",
         registryUser: "deploy",
-        hostClasses: [{ name: "app", countPerZone: 1, rootVolumeGb: 40, services: ["billing"] }],
+        hostClasses: [
+          {
+            name: "app",
+            minSize: 3,
+            maxSize: 12,
+            targetCapacityPercent: 100,
+            rootVolumeGb: 40,
+            services: ["billing"],
+          },
+        ],
+        flowLogRetentionDays: 90,
+        logRetentionDays: 30,
+        serviceScaling: { desiredPerZone: 2, minPerZone: 2, maxPerZone: 4, cpuTargetPercent: 60 },
+        release: {
+          testListenerPort: 8080,
+          bakeMinutes: 10,
+          testTimeoutMinutes: 15,
+          max5xxPerMinute: 5,
+        },
+      });
+      expect(result.ok && result.config.apps[0]).toMatchObject({
+        version: "2.0.1",
+        liveSlot: "blue",
+        previousVersion: undefined,
       });
     });
 
@@ -492,7 +525,7 @@ describe("validateStackConfig", () => {
       ]);
     });
 
-    it("refuses SSH from anywhere, an app on no host class, a bad AMI and a node outside the VPC", () => {
+    it("refuses test listeners open to anywhere, an app on no host class, a bad AMI and a node outside the VPC", () => {
       const values = awsValues(
         {
           adminCidr: "0.0.0.0/0",
@@ -502,8 +535,8 @@ describe("validateStackConfig", () => {
         { billing: { version: "2.0.1" }, payments: { version: "1.0.0" } },
       );
       expect(awsMessages(values)).toEqual([
-        "aws.adminCidr: 0.0.0.0/0 covers 3,702,390,784 internet addresses, which opens SSH to the internet in all but name; set the VPN or bastion range (at most 65,536 internet addresses, a /16)",
-        'aws.hostClasses.app.ami: "ubuntu" is not an AMI id, such as ami-0123456789abcdef0',
+        "aws.adminCidr: 0.0.0.0/0 covers 3,702,390,784 internet addresses, which opens the load balancers' test listeners (each release's new revision, before its tests pass) to the internet in all but name; set the VPN or office range (at most 65,536 internet addresses, a /16)",
+        `aws.hostClasses.app.ami: "ubuntu" is not an AMI id; use the region's ECS-optimised AMI, such as ami-0123456789abcdef0`,
         "aws.hostClasses: app payments runs on no host class; add it to one class's services",
         "aws.nodeIps.postgres-cluster-a-node-1: 192.168.1.1 is outside the VPC 10.0.0.0/16; datastore nodes are reached inside it",
         "aws.nodeIps: postgres-cluster-a-node-2 has no production address; add aws.nodeIps.postgres-cluster-a-node-2, so its name resolves as on the CI hosts",
