@@ -461,7 +461,7 @@ function countPerZoneReplaced(hostClass: unknown): string {
   const n =
     typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 50 ? value : 2;
   const example = n === value ? "" : ", for example,";
-  return `minSize and maxSize replaced it, the Auto Scaling group's bounds over all ${ZONE_COUNT} zones (countPerZone ${n}${example} is minSize ${n * ZONE_COUNT}); set them and remove countPerZone`;
+  return `minSize and maxSize replaced it, the Auto Scaling group's bounds over all three zones (countPerZone ${n}${example} is minSize ${n * ZONE_COUNT}); set them and remove countPerZone`;
 }
 
 /** A host class's group size: whole, at most MAX_HOST_CLASS_SIZE, and at least one per zone. */
@@ -469,7 +469,7 @@ function classSize(r: Reader, path: string, value: unknown, fallback: number): n
   if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value < ZONE_COUNT)
     return r.fail(
       path,
-      `${value} is fewer than one instance per zone; use ${ZONE_COUNT} or more, since the group spreads over the ${ZONE_COUNT} zones and every service places tasks in each`,
+      `${value} is fewer than one instance per zone; use ${ZONE_COUNT} or more, since the group spreads over the three zones and every service places tasks in each`,
     );
   return wholeNumber(r, path, value, fallback, ZONE_COUNT, MAX_HOST_CLASS_SIZE);
 }
@@ -538,7 +538,7 @@ function readHostClasses(
       const needed = maxPerZone.value * ZONE_COUNT;
       r.fail(
         maxSize.path,
-        `${maxSize.value} is fewer than the ${needed} instances host class ${name} needs when a service scales to aws.serviceScaling.maxPerZone ${maxPerZone.value}${maxPerZone.written ? "" : " (the default)"} in each of the ${ZONE_COUNT} zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to ${needed} or more, or lower aws.serviceScaling.maxPerZone to ${Math.floor(maxSize.value / ZONE_COUNT)} or less`,
+        `${maxSize.value} is fewer than the ${needed} instances host class ${name} needs when a service scales to aws.serviceScaling.maxPerZone ${maxPerZone.value}${maxPerZone.written ? "" : " (the default)"} in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to ${needed} or more, or lower aws.serviceScaling.maxPerZone to ${Math.floor(maxSize.value / ZONE_COUNT)} or less`,
       );
     }
     const targetCapacityPercent = positiveInteger(
