@@ -376,6 +376,70 @@ describe("values AWS refuses at up (11)", () => {
   });
 });
 
+describe("settings production on ECS replaced", () => {
+  const aws = (edit: (a: Config) => void) => problems("production", (c) => edit(awsBlock(c)));
+  const appClass = (a: Config): Config => (a["hostClasses"] as Config)["app"] as Config;
+  const NO_HOSTS =
+    "is no longer a setting: production runs on ECS, and Pulumi no longer connects to hosts; remove it";
+
+  it("refuses the old SSH settings without judging their values", () => {
+    expect(
+      aws((a) => {
+        a["sshUser"] = "admin";
+        a["bastion"] = "bastion.us-east-1.example.com:22; id";
+      }),
+    ).toEqual([`aws.bastion: ${NO_HOSTS}`, `aws.sshUser: ${NO_HOSTS}`]);
+  });
+
+  it("refuses countPerZone beside the sizes that replaced it, translating its value", () => {
+    expect(aws((a) => (appClass(a)["countPerZone"] = 2))).toEqual([
+      "aws.hostClasses.app.countPerZone: is no longer a setting: minSize and maxSize replaced it, the Auto Scaling group's bounds over all three zones (countPerZone 2 is minSize 6); set them and remove countPerZone",
+    ]);
+  });
+
+  it("refuses idleVersion, naming previousVersion and the rollback command", () => {
+    expect(
+      problems("production", (config) => {
+        const apps = block(config, "services")["apps"] as Record<string, Config>;
+        apps["api"]!["idleVersion"] = "1.5.0";
+      }),
+    ).toEqual([
+      "services.apps.api.idleVersion: is no longer a setting: ECS runs the old and new revisions during a release and rolls back by itself; remove it (previousVersion records the rollback target for npm run release -- api --rollback)",
+    ]);
+  });
+
+  it("accepts a release as the release command writes it: version, previousVersion, other slot", () => {
+    const result = validate("production", (config) => {
+      const apps = block(config, "services")["apps"] as Record<string, Config>;
+      Object.assign(apps["api"]!, {
+        version: "1.5.0",
+        previousVersion: "1.4.2",
+        liveSlot: "green",
+      });
+    });
+    expect(result.ok && result.config.apps.find((a) => a.name === "api")).toMatchObject({
+      version: "1.5.0",
+      previousVersion: "1.4.2",
+      liveSlot: "green",
+    });
+  });
+
+  it("refuses a host class too small for the tasks a service may scale to", () => {
+    expect(aws((a) => (appClass(a)["maxSize"] = 11))).toEqual([
+      "aws.hostClasses.app.maxSize: 11 is fewer than the 12 instances host class app needs when a service scales to aws.serviceScaling.maxPerZone 4 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 12 or more, or lower aws.serviceScaling.maxPerZone to 3 or less",
+    ]);
+    expect(aws((a) => ((a["serviceScaling"] as Config)["maxPerZone"] = 7))).toEqual([
+      "aws.hostClasses.app.maxSize: 18 is fewer than the 21 instances host class app needs when a service scales to aws.serviceScaling.maxPerZone 7 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 21 or more, or lower aws.serviceScaling.maxPerZone to 6 or less",
+    ]);
+  });
+
+  it.each([80, 443])("refuses test listener port %i, a production listener's", (port) => {
+    expect(aws((a) => ((a["release"] as Config)["testListenerPort"] = port))).toEqual([
+      `aws.release.testListenerPort: ${port} is a production listener's port (every load balancer serves 80, and 443 with a certificate); pick another, such as 8080`,
+    ]);
+  });
+});
+
 describe("no follow-on errors (12)", () => {
   it("reports a broken services block once, and nothing about the data refresh that names it", () => {
     expect(
