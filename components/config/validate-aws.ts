@@ -538,7 +538,7 @@ function readHostClasses(
       const needed = maxPerZone.value * ZONE_COUNT;
       r.fail(
         maxSize.path,
-        `${maxSize.value} is fewer than the ${needed} instances host class ${name} needs when a service scales to aws.serviceScaling.maxPerZone ${maxPerZone.value}${maxPerZone.written ? "" : " (the default)"} in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to ${needed} or more, or lower aws.serviceScaling.maxPerZone to ${Math.floor(maxSize.value / ZONE_COUNT)} or less`,
+        `${maxSize.value}${maxSize.written ? "" : " (the default)"} is fewer than the ${needed} instances host class ${name} needs when a service scales to aws.serviceScaling.maxPerZone ${maxPerZone.value}${maxPerZone.written ? "" : " (the default)"} in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to ${needed} or more, or lower aws.serviceScaling.maxPerZone to ${Math.floor(maxSize.value / ZONE_COUNT)} or less`,
       );
     }
     const targetCapacityPercent = positiveInteger(

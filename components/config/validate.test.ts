@@ -825,7 +825,7 @@ describe("validateStackConfig", () => {
           spare: { instanceType: "t3.large", ami: "ami-0123456789abcdef0", services: [] },
         };
         expect(awsMessages(awsValues({ hostClasses, serviceScaling: { maxPerZone: 5 } }))).toEqual([
-          "aws.hostClasses.spare.maxSize: 12 is fewer than the 15 instances host class spare needs when a service scales to aws.serviceScaling.maxPerZone 5 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 15 or more, or lower aws.serviceScaling.maxPerZone to 4 or less",
+          "aws.hostClasses.spare.maxSize: 12 (the default) is fewer than the 15 instances host class spare needs when a service scales to aws.serviceScaling.maxPerZone 5 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 15 or more, or lower aws.serviceScaling.maxPerZone to 4 or less",
         ]);
       });
 
