@@ -90,12 +90,12 @@ export class Reader {
 /** Values longer than this are cut in messages: a message names a value, it does not echo a file. */
 export const MAX_SHOWN_LENGTH = 80;
 
-/** A value as a message shows it: JSON, cut to MAX_SHOWN_LENGTH characters with its full length. */
 /** Whether `path` is `outer` or a setting inside it. */
 function isWithin(path: string, outer: string): boolean {
   return path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`);
 }
 
+/** A value as a message shows it: JSON, cut to MAX_SHOWN_LENGTH characters with its full length. */
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value);
