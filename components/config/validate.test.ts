@@ -839,6 +839,14 @@ describe("validateStackConfig", () => {
       });
     });
 
+    it("fails without the registry password the tasks pull with", () => {
+      const values = awsValues();
+      delete (values as Record<string, unknown>)["registryPullPassword"];
+      expect(messages(values, [])).toEqual([
+        "registryPullPassword: is required (the registry password of the user production tasks pull images as (aws.registryUser)); set it with: pulumi config set --secret registryPullPassword <value>",
+      ]);
+    });
+
     it("fails when adminCidr is missing, saying it is the test listeners' range", () => {
       const values = awsValues();
       delete (values.aws as Record<string, unknown>)["adminCidr"];

@@ -82,7 +82,7 @@ export const SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
     isRequired: withRegistry,
   },
   registryPullPassword: {
-    meaning: "registry password of the user production hosts pull as (aws.registryUser)",
+    meaning: "registry password of the user production tasks pull images as (aws.registryUser)",
     isRequired: (values) => values["kind"] === "aws",
   },
   jenkinsRegistryPassword: {
