@@ -215,7 +215,7 @@ describe("admin ranges (9)", () => {
         awsBlock(config)["adminCidr"] = range;
       }),
     ).toEqual([
-      `aws.adminCidr: ${range} covers ${count} internet addresses, which opens SSH to the internet in all but name; set the VPN or bastion range (at most 65,536 internet addresses, a /16)`,
+      `aws.adminCidr: ${range} covers ${count} internet addresses, which opens the load balancers' test listeners (each release's new revision, before its tests pass) to the internet in all but name; set the VPN or office range (at most 65,536 internet addresses, a /16)`,
     ]);
   });
 
@@ -312,9 +312,9 @@ describe("values AWS refuses at up (11)", () => {
     ]);
   });
 
-  it("refuses a root volume smaller than the AMI's snapshot", () => {
-    expect(aws((a) => (appClass(a)["rootVolumeGb"] = 4))).toEqual([
-      "aws.hostClasses.app.rootVolumeGb: 4 GiB is smaller than the AMI's 8 GiB root snapshot, which EC2 refuses; use 8 or more (images need room: 40 is the default)",
+  it.each([4, 29])("refuses a root volume of %i GiB, smaller than the AMI's snapshot", (size) => {
+    expect(aws((a) => (appClass(a)["rootVolumeGb"] = size))).toEqual([
+      `aws.hostClasses.app.rootVolumeGb: ${size} GiB is smaller than the ECS-optimised AMI's 30 GiB root snapshot, which EC2 refuses; use 30 or more (images need room: 40 is the default)`,
     ]);
   });
 
@@ -372,6 +372,70 @@ describe("values AWS refuses at up (11)", () => {
       ),
     ).toEqual([
       "aws.registryCaCert: is not a PEM certificate; paste one starting with -----BEGIN CERTIFICATE-----",
+    ]);
+  });
+});
+
+describe("settings production on ECS replaced", () => {
+  const aws = (edit: (a: Config) => void) => problems("production", (c) => edit(awsBlock(c)));
+  const appClass = (a: Config): Config => (a["hostClasses"] as Config)["app"] as Config;
+  const NO_HOSTS =
+    "is no longer a setting: production runs on ECS, and Pulumi no longer connects to hosts; remove it";
+
+  it("refuses the old SSH settings without judging their values", () => {
+    expect(
+      aws((a) => {
+        a["sshUser"] = "admin";
+        a["bastion"] = "bastion.us-east-1.example.com:22; id";
+      }),
+    ).toEqual([`aws.bastion: ${NO_HOSTS}`, `aws.sshUser: ${NO_HOSTS}`]);
+  });
+
+  it("refuses countPerZone beside the sizes that replaced it, translating its value", () => {
+    expect(aws((a) => (appClass(a)["countPerZone"] = 2))).toEqual([
+      "aws.hostClasses.app.countPerZone: is no longer a setting: minSize and maxSize replaced it, the Auto Scaling group's bounds over all three zones (countPerZone 2 is minSize 6); set them and remove countPerZone",
+    ]);
+  });
+
+  it("refuses idleVersion, naming previousVersion and the rollback command", () => {
+    expect(
+      problems("production", (config) => {
+        const apps = block(config, "services")["apps"] as Record<string, Config>;
+        apps["api"]!["idleVersion"] = "1.5.0";
+      }),
+    ).toEqual([
+      "services.apps.api.idleVersion: is no longer a setting: ECS runs the old and new revisions during a release and rolls back by itself; remove it (previousVersion records the rollback target for npm run release -- api --rollback)",
+    ]);
+  });
+
+  it("accepts a release as the release command writes it: version, previousVersion, other slot", () => {
+    const result = validate("production", (config) => {
+      const apps = block(config, "services")["apps"] as Record<string, Config>;
+      Object.assign(apps["api"]!, {
+        version: "1.5.0",
+        previousVersion: "1.4.2",
+        liveSlot: "green",
+      });
+    });
+    expect(result.ok && result.config.apps.find((a) => a.name === "api")).toMatchObject({
+      version: "1.5.0",
+      previousVersion: "1.4.2",
+      liveSlot: "green",
+    });
+  });
+
+  it("refuses a host class too small for the tasks a service may scale to", () => {
+    expect(aws((a) => (appClass(a)["maxSize"] = 11))).toEqual([
+      "aws.hostClasses.app.maxSize: 11 is fewer than the 12 instances host class app needs when a service scales to aws.serviceScaling.maxPerZone 4 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 12 or more, or lower aws.serviceScaling.maxPerZone to 3 or less",
+    ]);
+    expect(aws((a) => ((a["serviceScaling"] as Config)["maxPerZone"] = 7))).toEqual([
+      "aws.hostClasses.app.maxSize: 18 is fewer than the 21 instances host class app needs when a service scales to aws.serviceScaling.maxPerZone 7 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 21 or more, or lower aws.serviceScaling.maxPerZone to 6 or less",
+    ]);
+  });
+
+  it.each([80, 443])("refuses test listener port %i, a production listener's", (port) => {
+    expect(aws((a) => ((a["release"] as Config)["testListenerPort"] = port))).toEqual([
+      `aws.release.testListenerPort: ${port} is a production listener's port (every load balancer serves 80, and 443 with a certificate); pick another, such as 8080`,
     ]);
   });
 });

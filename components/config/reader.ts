@@ -30,17 +30,26 @@ export class Reader {
     return false;
   }
 
+  /**
+   * A map of settings: every key not in `allowed` is reported, a key of `removed` (a setting an
+   * earlier version read) with what replaced it, any other as unknown. The caller reads only
+   * `allowed` keys, so a removed setting's value is never judged as something it no longer is.
+   */
   object(
     path: string,
     value: unknown,
     allowed: readonly string[],
+    removed: ReadonlyMap<string, string> = new Map(),
   ): Record<string, unknown> | undefined {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return this.fail(path, `${show(value)} is not a map; write it as a YAML mapping`);
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record).sort()) {
-      if (!allowed.includes(key)) {
+      const replaced = removed.get(key);
+      if (replaced !== undefined) {
+        this.fail(`${path}.${key}`, `is no longer a setting: ${replaced}`);
+      } else if (!allowed.includes(key)) {
         this.fail(`${path}.${key}`, `is not a known setting; use one of ${allowed.join(", ")}`);
       }
     }
@@ -81,12 +90,12 @@ export class Reader {
 /** Values longer than this are cut in messages: a message names a value, it does not echo a file. */
 export const MAX_SHOWN_LENGTH = 80;
 
-/** A value as a message shows it: JSON, cut to MAX_SHOWN_LENGTH characters with its full length. */
 /** Whether `path` is `outer` or a setting inside it. */
 function isWithin(path: string, outer: string): boolean {
   return path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`);
 }
 
+/** A value as a message shows it: JSON, cut to MAX_SHOWN_LENGTH characters with its full length. */
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value);
@@ -102,10 +111,31 @@ export function positiveInteger(
   fallback: number,
   max: number,
 ): number {
+  return wholeNumber(r, path, value, fallback, 1, max) ?? fallback;
+}
+
+/**
+ * A whole number from `min` to `max` (no upper bound when `max` is undefined), `fallback` when
+ * unset, or undefined after reporting a bad value, so checks that compare it with other settings
+ * can skip it instead of judging a stand-in.
+ */
+export function wholeNumber(
+  r: Reader,
+  path: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number | undefined,
+): number | undefined {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    r.fail(path, `${show(value)} is not a whole number from 1 to ${max}`);
-    return fallback;
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < min ||
+    (max !== undefined && value > max)
+  ) {
+    const range = max === undefined ? `of ${min} or more` : `from ${min} to ${max}`;
+    return r.fail(path, `${show(value)} is not a whole number ${range}`);
   }
   return value;
 }

@@ -204,10 +204,21 @@ describe("validateStackConfig", () => {
     ]);
   });
 
-  it("fails when a CI host's service names an idle version, which only aws stacks deploy", () => {
-    const services = { datastores: ["mongodb", "redis"], apps: { api: { idleVersion: "1.4.1" } } };
+  it("fails when a CI host's service names a previous version, which only aws stacks roll back to", () => {
+    const services = {
+      datastores: ["mongodb", "redis"],
+      apps: { api: { previousVersion: "1.4.1" }, catalog: { previousVersion: 1.1 } },
+    };
     expect(messages(ciHostValues({ services }))).toEqual([
-      "services.apps.api.idleVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+      "services.apps.api.previousVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+      "services.apps.catalog.previousVersion: is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+    ]);
+  });
+
+  it("fails when a CI host's service names an idle version, a setting no stack reads any more", () => {
+    const services = { datastores: ["mongodb", "redis"], apps: { api: { idleVersion: 1.1 } } };
+    expect(messages(ciHostValues({ services }))).toEqual([
+      "services.apps.api.idleVersion: is no longer a setting: on CI hosts the pipeline deploys the slots; remove it",
     ]);
   });
 
@@ -474,9 +485,31 @@ describe("validateStackConfig", () => {
         vpcCidr: "10.0.0.0/16",
         natGateways: "single",
         ingressCidrs: ["0.0.0.0/0"],
-        sshUser: "admin",
         registryUser: "deploy",
-        hostClasses: [{ name: "app", countPerZone: 1, rootVolumeGb: 40, services: ["billing"] }],
+        hostClasses: [
+          {
+            name: "app",
+            minSize: 3,
+            maxSize: 12,
+            targetCapacityPercent: 100,
+            rootVolumeGb: 40,
+            services: ["billing"],
+          },
+        ],
+        flowLogRetentionDays: 90,
+        logRetentionDays: 30,
+        serviceScaling: { desiredPerZone: 2, minPerZone: 2, maxPerZone: 4, cpuTargetPercent: 60 },
+        release: {
+          testListenerPort: 8080,
+          bakeMinutes: 10,
+          testTimeoutMinutes: 15,
+          max5xxPerMinute: 5,
+        },
+      });
+      expect(result.ok && result.config.apps[0]).toMatchObject({
+        version: "2.0.1",
+        liveSlot: "blue",
+        previousVersion: undefined,
       });
     });
 
@@ -492,7 +525,7 @@ describe("validateStackConfig", () => {
       ]);
     });
 
-    it("refuses SSH from anywhere, an app on no host class, a bad AMI and a node outside the VPC", () => {
+    it("refuses test listeners open to anywhere, an app on no host class, a bad AMI and a node outside the VPC", () => {
       const values = awsValues(
         {
           adminCidr: "0.0.0.0/0",
@@ -502,11 +535,323 @@ describe("validateStackConfig", () => {
         { billing: { version: "2.0.1" }, payments: { version: "1.0.0" } },
       );
       expect(awsMessages(values)).toEqual([
-        "aws.adminCidr: 0.0.0.0/0 covers 3,702,390,784 internet addresses, which opens SSH to the internet in all but name; set the VPN or bastion range (at most 65,536 internet addresses, a /16)",
-        'aws.hostClasses.app.ami: "ubuntu" is not an AMI id, such as ami-0123456789abcdef0',
+        "aws.adminCidr: 0.0.0.0/0 covers 3,702,390,784 internet addresses, which opens the load balancers' test listeners (each release's new revision, before its tests pass) to the internet in all but name; set the VPN or office range (at most 65,536 internet addresses, a /16)",
+        `aws.hostClasses.app.ami: "ubuntu" is not an AMI id; use the region's ECS-optimised AMI, such as ami-0123456789abcdef0`,
         "aws.hostClasses: app payments runs on no host class; add it to one class's services",
         "aws.nodeIps.postgres-cluster-a-node-1: 192.168.1.1 is outside the VPC 10.0.0.0/16; datastore nodes are reached inside it",
         "aws.nodeIps: postgres-cluster-a-node-2 has no production address; add aws.nodeIps.postgres-cluster-a-node-2, so its name resolves as on the CI hosts",
+      ]);
+    });
+
+    const appClass = (settings: Record<string, unknown>) => ({
+      app: {
+        instanceType: "t3.large",
+        ami: "ami-0123456789abcdef0",
+        services: ["billing"],
+        ...settings,
+      },
+    });
+    const awsConfigOf = (aws: Record<string, unknown>, apps?: Record<string, unknown>) => {
+      const result = validateStackConfig(raw(awsValues(aws, apps), ["registryPullPassword"]));
+      if (!result.ok) throw new Error(result.issues.map((i) => i.message).join("\n"));
+      return result.config;
+    };
+
+    describe("settings production on ECS no longer reads", () => {
+      const NO_HOSTS =
+        "is no longer a setting: production runs on ECS, and Pulumi no longer connects to hosts; remove it";
+
+      it.each([
+        ["sshUser", "admin"],
+        ["sshUser", "Not A User!"],
+        ["bastion", "bastion.us-east-1.example.com"],
+        ["bastion", 5],
+      ])(
+        "fails when aws.%s is set (%j), saying Pulumi no longer connects to hosts",
+        (key, value) => {
+          expect(awsMessages(awsValues({ [key]: value }))).toEqual([`aws.${key}: ${NO_HOSTS}`]);
+        },
+      );
+
+      it.each([
+        [2, "countPerZone 2 is minSize 6"],
+        [1, "countPerZone 1 is minSize 3"],
+        ["two", "countPerZone 2, for example, is minSize 6"],
+        [0, "countPerZone 2, for example, is minSize 6"],
+      ])(
+        "fails when a host class sets countPerZone %j, naming minSize and maxSize",
+        (count, hint) => {
+          const hostClasses = appClass({ countPerZone: count, minSize: 6 });
+          expect(awsMessages(awsValues({ hostClasses }))).toEqual([
+            `aws.hostClasses.app.countPerZone: is no longer a setting: minSize and maxSize replaced it, the Auto Scaling group's bounds over all three zones (${hint}); set them and remove countPerZone`,
+          ]);
+        },
+      );
+
+      it.each(["2.0.0", 2.0, "2.0 beta"])(
+        "fails when an aws app sets idleVersion %j, naming previousVersion and --rollback",
+        (idle) => {
+          const apps = { billing: { version: "2.0.1", idleVersion: idle } };
+          expect(awsMessages(awsValues({}, apps))).toEqual([
+            "services.apps.billing.idleVersion: is no longer a setting: ECS runs the old and new revisions during a release and rolls back by itself; remove it (previousVersion records the rollback target for npm run release -- billing --rollback)",
+          ]);
+        },
+      );
+    });
+
+    describe("previousVersion and liveSlot", () => {
+      it("reads previousVersion and liveSlot, which a release or a rollback writes", () => {
+        const apps = { billing: { version: "2.0.1", previousVersion: "2.0.0", liveSlot: "green" } };
+        expect(awsConfigOf({}, apps).apps[0]).toMatchObject({
+          name: "billing",
+          version: "2.0.1",
+          previousVersion: "2.0.0",
+          liveSlot: "green",
+        });
+      });
+
+      it.each([
+        [
+          "2.0.1",
+          `services.apps.billing.previousVersion: "2.0.1" is version too; set the version before it, which npm run release -- billing --rollback goes back to, or remove previousVersion`,
+        ],
+        [
+          2.1,
+          'services.apps.billing.previousVersion: 2.1 is a YAML number; quote the version, such as "2.1", or 1.10 reads as 1.1',
+        ],
+        [
+          "2.0 beta",
+          `services.apps.billing.previousVersion: "2.0 beta" is not a valid image tag; use letters, digits, '_', '.' and '-', such as 1.4.2`,
+        ],
+        ["", 'services.apps.billing.previousVersion: "" is not a non-empty string'],
+      ])("fails when previousVersion is %j", (previous, message) => {
+        const apps = { billing: { version: "2.0.1", previousVersion: previous } };
+        expect(awsMessages(awsValues({}, apps))).toEqual([message]);
+      });
+
+      it("fails when an aws app's live slot is neither blue nor green", () => {
+        const apps = { billing: { version: "2.0.1", liveSlot: "red" } };
+        expect(awsMessages(awsValues({}, apps))).toEqual([
+          'services.apps.billing.liveSlot: "red" is not a release slot; use blue or green',
+        ]);
+      });
+    });
+
+    describe("serviceScaling", () => {
+      it.each([
+        [{ minPerZone: 1, desiredPerZone: 1, maxPerZone: 1, cpuTargetPercent: 10 }, 12],
+        [{ minPerZone: 2, desiredPerZone: 3, maxPerZone: 4, cpuTargetPercent: 90 }, 12],
+        [{ minPerZone: 50, desiredPerZone: 50, maxPerZone: 50, cpuTargetPercent: 60 }, 150],
+      ])("reads %j (with host class maxSize %i)", (serviceScaling, maxSize) => {
+        const config = awsConfigOf({ serviceScaling, hostClasses: appClass({ maxSize }) });
+        expect(config.aws?.serviceScaling).toEqual(serviceScaling);
+      });
+
+      it("defaults each setting it does not write", () => {
+        expect(awsConfigOf({ serviceScaling: { desiredPerZone: 3 } }).aws?.serviceScaling).toEqual({
+          desiredPerZone: 3,
+          minPerZone: 2,
+          maxPerZone: 4,
+          cpuTargetPercent: 60,
+        });
+      });
+
+      const S = "aws.serviceScaling";
+      it.each([
+        [{ minPerZone: 0 }, [`${S}.minPerZone: 0 is not a whole number from 1 to 50`]],
+        [{ maxPerZone: 51 }, [`${S}.maxPerZone: 51 is not a whole number from 1 to 50`]],
+        [{ desiredPerZone: 2.5 }, [`${S}.desiredPerZone: 2.5 is not a whole number from 1 to 50`]],
+        [{ desiredPerZone: "2" }, [`${S}.desiredPerZone: "2" is not a whole number from 1 to 50`]],
+        [
+          { cpuTargetPercent: 95 },
+          [`${S}.cpuTargetPercent: 95 is not a whole number from 10 to 90`],
+        ],
+        [{ cpuTargetPercent: 5 }, [`${S}.cpuTargetPercent: 5 is not a whole number from 10 to 90`]],
+        [
+          { minPerZone: 3 },
+          [
+            `${S}.minPerZone: 3 is more than desiredPerZone 2 (the default); lower minPerZone or raise desiredPerZone`,
+          ],
+        ],
+        [
+          { desiredPerZone: 1 },
+          [
+            `${S}.desiredPerZone: 1 is less than minPerZone 2 (the default); raise desiredPerZone or lower minPerZone`,
+          ],
+        ],
+        [
+          { desiredPerZone: 5 },
+          [
+            `${S}.desiredPerZone: 5 is more than maxPerZone 4 (the default); lower desiredPerZone or raise maxPerZone`,
+          ],
+        ],
+        [
+          { maxPerZone: 1 },
+          [
+            `${S}.maxPerZone: 1 is less than desiredPerZone 2 (the default); raise maxPerZone or lower desiredPerZone`,
+            `${S}.maxPerZone: 1 is less than minPerZone 2 (the default); raise maxPerZone or lower minPerZone`,
+          ],
+        ],
+        [
+          { minPerZone: 3, desiredPerZone: 2, maxPerZone: 4 },
+          [
+            `${S}.minPerZone: 3 is more than desiredPerZone 2; lower minPerZone or raise desiredPerZone`,
+          ],
+        ],
+        [
+          { minPerZone: 5 },
+          [
+            `${S}.minPerZone: 5 is more than desiredPerZone 2 (the default); lower minPerZone or raise desiredPerZone`,
+            `${S}.minPerZone: 5 is more than maxPerZone 4 (the default); lower minPerZone or raise maxPerZone`,
+          ],
+        ],
+        [4, [`${S}: 4 is not a map; write it as a YAML mapping`]],
+        [
+          { desired: 2 },
+          [
+            `${S}.desired: is not a known setting; use one of desiredPerZone, minPerZone, maxPerZone, cpuTargetPercent`,
+          ],
+        ],
+      ])("fails on %j", (serviceScaling, expected) => {
+        expect(awsMessages(awsValues({ serviceScaling }))).toEqual(expected);
+      });
+    });
+
+    describe("release", () => {
+      it.each([
+        { testListenerPort: 8080, bakeMinutes: 10, testTimeoutMinutes: 15, max5xxPerMinute: 5 },
+        { testListenerPort: 1, bakeMinutes: 0, testTimeoutMinutes: 60, max5xxPerMinute: 1 },
+        { testListenerPort: 65535, bakeMinutes: 1440, testTimeoutMinutes: 1, max5xxPerMinute: 1e5 },
+      ])("reads %j", (release) => {
+        expect(awsConfigOf({ release }).aws?.release).toEqual(release);
+      });
+
+      const R = "aws.release";
+      const listener = (port: number) =>
+        `${R}.testListenerPort: ${port} is a production listener's port (every load balancer serves 80, and 443 with a certificate); pick another, such as 8080`;
+      it.each([
+        [{ testListenerPort: 80 }, listener(80)],
+        [{ testListenerPort: 443 }, listener(443)],
+        [{ testListenerPort: 0 }, `${R}.testListenerPort: 0 is not a whole number from 1 to 65535`],
+        [
+          { testListenerPort: 65536 },
+          `${R}.testListenerPort: 65536 is not a whole number from 1 to 65535`,
+        ],
+        [{ bakeMinutes: -1 }, `${R}.bakeMinutes: -1 is not a whole number from 0 to 1440`],
+        [{ bakeMinutes: 1441 }, `${R}.bakeMinutes: 1441 is not a whole number from 0 to 1440`],
+        [
+          { testTimeoutMinutes: 0 },
+          `${R}.testTimeoutMinutes: 0 is not a whole number from 1 to 60`,
+        ],
+        [
+          { testTimeoutMinutes: 61 },
+          `${R}.testTimeoutMinutes: 61 is not a whole number from 1 to 60`,
+        ],
+        [{ max5xxPerMinute: 0 }, `${R}.max5xxPerMinute: 0 is not a whole number of 1 or more`],
+        [{ max5xxPerMinute: 0.5 }, `${R}.max5xxPerMinute: 0.5 is not a whole number of 1 or more`],
+      ])("fails on %j", (release, message) => {
+        expect(awsMessages(awsValues({ release }))).toEqual([message]);
+      });
+    });
+
+    describe("logRetentionDays", () => {
+      it("keeps the services' logs 30 days unless it says otherwise", () => {
+        expect(awsConfigOf({}).aws?.logRetentionDays).toBe(30);
+        expect(awsConfigOf({ logRetentionDays: 14 }).aws?.logRetentionDays).toBe(14);
+      });
+
+      it.each([
+        [100, 90],
+        ["thirty", 30],
+      ])("fails on %j, suggesting %i", (days, near) => {
+        expect(awsMessages(awsValues({ logRetentionDays: days }))).toEqual([
+          `aws.logRetentionDays: ${JSON.stringify(days)} is not a retention CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (such as ${near})`,
+        ]);
+      });
+    });
+
+    describe("host class sizes", () => {
+      it.each([
+        [{ minSize: 3, maxSize: 12, targetCapacityPercent: 100 }],
+        [{ minSize: 12, maxSize: 12, targetCapacityPercent: 1 }],
+        [{ minSize: 6, maxSize: 1000, targetCapacityPercent: 75 }],
+      ])("reads %j", (sizes) => {
+        expect(awsConfigOf({ hostClasses: appClass(sizes) }).aws?.hostClasses[0]).toMatchObject(
+          sizes,
+        );
+      });
+
+      const H = "aws.hostClasses.app";
+      const perZone = (n: number, field: string) =>
+        `${H}.${field}: ${n} is fewer than one instance per zone; use 3 or more, since the group spreads over the three zones and every service places tasks in each`;
+      it.each([
+        [{ minSize: 2 }, [perZone(2, "minSize")]],
+        [{ minSize: 0 }, [perZone(0, "minSize")]],
+        [{ maxSize: 2 }, [perZone(2, "maxSize")]],
+        [{ minSize: -1 }, [`${H}.minSize: -1 is not a whole number from 3 to 1000`]],
+        [{ minSize: 4.5 }, [`${H}.minSize: 4.5 is not a whole number from 3 to 1000`]],
+        [{ maxSize: 1001 }, [`${H}.maxSize: 1001 is not a whole number from 3 to 1000`]],
+        [
+          { minSize: 13 },
+          [
+            `${H}.minSize: 13 is more than maxSize 12 (the default); lower minSize or raise maxSize`,
+          ],
+        ],
+        [
+          { minSize: 20, maxSize: 15 },
+          [`${H}.minSize: 20 is more than maxSize 15; lower minSize or raise maxSize`],
+        ],
+        [
+          { targetCapacityPercent: 0 },
+          [`${H}.targetCapacityPercent: 0 is not a whole number from 1 to 100`],
+        ],
+        [
+          { targetCapacityPercent: 101 },
+          [`${H}.targetCapacityPercent: 101 is not a whole number from 1 to 100`],
+        ],
+        [
+          { maxSize: 10 },
+          [
+            `${H}.maxSize: 10 is fewer than the 12 instances host class app needs when a service scales to aws.serviceScaling.maxPerZone 4 (the default) in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 12 or more, or lower aws.serviceScaling.maxPerZone to 3 or less`,
+          ],
+        ],
+      ])("fails on %j", (sizes, expected) => {
+        expect(awsMessages(awsValues({ hostClasses: appClass(sizes) }))).toEqual(expected);
+      });
+
+      it("fails for every class whose maxSize is below the tasks a service may scale to", () => {
+        const hostClasses = {
+          ...appClass({ maxSize: 18 }),
+          spare: { instanceType: "t3.large", ami: "ami-0123456789abcdef0", services: [] },
+        };
+        expect(awsMessages(awsValues({ hostClasses, serviceScaling: { maxPerZone: 5 } }))).toEqual([
+          "aws.hostClasses.spare.maxSize: 12 (the default) is fewer than the 15 instances host class spare needs when a service scales to aws.serviceScaling.maxPerZone 5 in each of the three zones: each instance publishes at most one task of a service per release port (static host ports); raise maxSize to 15 or more, or lower aws.serviceScaling.maxPerZone to 4 or less",
+        ]);
+      });
+
+      it("fails without an AMI, asking for the region's ECS-optimised one", () => {
+        const hostClasses = {
+          app: { instanceType: "t3.large", services: ["billing"] },
+        };
+        expect(awsMessages(awsValues({ hostClasses }))).toEqual([
+          "aws.hostClasses.app.ami: is required; set the region's ECS-optimised AMI id, such as ami-0123456789abcdef0 (aws ssm get-parameter --name /aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id gives the current one)",
+        ]);
+      });
+    });
+
+    it("fails without the registry password the tasks pull with", () => {
+      const values = awsValues();
+      delete (values as Record<string, unknown>)["registryPullPassword"];
+      expect(messages(values, [])).toEqual([
+        "registryPullPassword: is required (the registry password of the user production tasks pull images as (aws.registryUser)); set it with: pulumi config set --secret registryPullPassword <value>",
+      ]);
+    });
+
+    it("fails when adminCidr is missing, saying it is the test listeners' range", () => {
+      const values = awsValues();
+      delete (values.aws as Record<string, unknown>)["adminCidr"];
+      expect(awsMessages(values)).toEqual([
+        "aws.adminCidr: is required; set the operators' range (VPN or office) that may reach the load balancers' test listeners, such as 10.255.0.0/24",
       ]);
     });
 

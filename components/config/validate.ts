@@ -82,7 +82,7 @@ export const SECRET_SETTINGS: Readonly<Record<string, SecretSetting>> = {
     isRequired: withRegistry,
   },
   registryPullPassword: {
-    meaning: "registry password of the user production hosts pull as (aws.registryUser)",
+    meaning: "registry password of the user production tasks pull images as (aws.registryUser)",
     isRequired: (values) => values["kind"] === "aws",
   },
   jenkinsRegistryPassword: {
@@ -384,7 +384,6 @@ interface SelectedApp {
   /** Whether the stack file pins the port (otherwise the catalog may). */
   readonly hostPortWritten: boolean;
   readonly liveSlot: Slot;
-  readonly idleVersion: string | undefined;
   readonly previousVersion: string | undefined;
 }
 
@@ -518,7 +517,6 @@ function placeApps(
       hostPort: ports.get(s.entry.name)!,
       slotPorts: slotPorts(ports.get(s.entry.name)!),
       liveSlot: s.liveSlot,
-      idleVersion: s.idleVersion,
       previousVersion: s.previousVersion,
     })),
   };
@@ -588,27 +586,16 @@ function readServices(
     const settings =
       apps[name] === null
         ? {}
-        : r.object(path, apps[name], [
-            "version",
-            "hostPort",
-            "liveSlot",
-            "idleVersion",
-            "previousVersion",
-          ]);
+        : r.object(path, apps[name], APP_SETTINGS, removedAppSettings(name, kind));
     if (!settings) continue;
     const version = readImageTag(r, `${path}.version`, settings["version"]);
-    const idleVersion = readImageTag(r, `${path}.idleVersion`, settings["idleVersion"]);
-    if (idleVersion !== undefined && kind !== "aws")
-      r.fail(
-        `${path}.idleVersion`,
-        "is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
-      );
-    const previousVersion = readImageTag(r, `${path}.previousVersion`, settings["previousVersion"]);
-    if (previousVersion !== undefined && kind !== "aws")
-      r.fail(
-        `${path}.previousVersion`,
-        "is only read by aws stacks (the rollback target of an ECS release); remove it",
-      );
+    const previousVersion = readPreviousVersion(
+      r,
+      name,
+      settings["previousVersion"],
+      version,
+      kind,
+    );
     const rawSlot = settings["liveSlot"] ?? "blue";
     const liveSlot: Slot = isSlot(rawSlot)
       ? rawSlot
@@ -630,12 +617,55 @@ function readServices(
       hostPort: pinned ?? entry.hostPort,
       hostPortWritten: pinned !== undefined,
       liveSlot,
-      idleVersion,
       previousVersion,
     });
   }
   if (r.issues.length > issuesBefore) return undefined;
   return { datastores, apps: selected };
+}
+
+const APP_SETTINGS = ["version", "hostPort", "liveSlot", "previousVersion"];
+
+/** What replaced the app settings an earlier version read, as the message refusing them says. */
+function removedAppSettings(
+  app: string,
+  kind: PlatformKind | undefined,
+): ReadonlyMap<string, string> {
+  return new Map([
+    [
+      "idleVersion",
+      kind === "aws"
+        ? `ECS runs the old and new revisions during a release and rolls back by itself; remove it (previousVersion records the rollback target for npm run release -- ${app} --rollback)`
+        : "on CI hosts the pipeline deploys the slots; remove it",
+    ],
+  ]);
+}
+
+/**
+ * aws: the version before `version`, which `npm run release -- <app> --rollback` writes back;
+ * an image tag that differs from `version`. CI hosts deploy what the pipeline builds.
+ */
+function readPreviousVersion(
+  r: Reader,
+  app: string,
+  value: unknown,
+  version: string | undefined,
+  kind: PlatformKind | undefined,
+): string | undefined {
+  const path = `services.apps.${app}.previousVersion`;
+  if (value === undefined) return undefined;
+  if (kind === "ci-host")
+    return r.fail(
+      path,
+      "is only read by aws stacks (on CI hosts the pipeline deploys the slots); remove it",
+    );
+  const previous = readImageTag(r, path, value);
+  if (previous !== undefined && previous === version)
+    return r.fail(
+      path,
+      `${show(previous)} is version too; set the version before it, which npm run release -- ${app} --rollback goes back to, or remove previousVersion`,
+    );
+  return previous;
 }
 
 function readImageTag(r: Reader, path: string, value: unknown): string | undefined {
