@@ -365,16 +365,18 @@ let sdkEcs;
 
 /** The real ECS client, made once per Lambda environment; the SDK is imported on first use. */
 function realEcs() {
-  sdkEcs ??= import("@aws-sdk/client-ecs").then((sdk) => {
-    const client = new sdk.ECSClient({});
-    return {
-      runTask: (input) => client.send(new sdk.RunTaskCommand(input)),
-      describeTasks: (input) => client.send(new sdk.DescribeTasksCommand(input)),
-      stopTask: (input) => client.send(new sdk.StopTaskCommand(input)),
-    };
-  });
-  // A failed import is not kept: the next invocation tries again.
-  sdkEcs.catch(() => (sdkEcs = undefined));
+  if (!sdkEcs) {
+    sdkEcs = import("@aws-sdk/client-ecs").then((sdk) => {
+      const client = new sdk.ECSClient({});
+      return {
+        runTask: (input) => client.send(new sdk.RunTaskCommand(input)),
+        describeTasks: (input) => client.send(new sdk.DescribeTasksCommand(input)),
+        stopTask: (input) => client.send(new sdk.StopTaskCommand(input)),
+      };
+    });
+    // A failed import is not kept: the next invocation tries again.
+    sdkEcs.catch(() => (sdkEcs = undefined));
+  }
   return sdkEcs;
 }
 
