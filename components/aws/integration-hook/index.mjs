@@ -250,6 +250,24 @@ export function judgeTask(task, clock) {
 }
 
 /**
+ * What the log can say of an event even when the hook refuses it: service, suite and stage as given.
+ * @param {unknown} event
+ * @returns {Record<string, unknown>}
+ */
+function rawFacts(event) {
+  const e = /** @type {Record<string, any>} */ (event && typeof event === "object" ? event : {});
+  const serviceArn = e.executionDetails?.serviceArn;
+  const suite = e.hookDetails?.suite;
+  return Object.fromEntries(
+    Object.entries({
+      service: typeof serviceArn === "string" ? serviceName(serviceArn) : undefined,
+      suite: typeof suite === "string" ? suite : undefined,
+      stage: typeof e.lifecycleStage === "string" ? e.lifecycleStage : undefined,
+    }).filter(([, v]) => v !== undefined),
+  );
+}
+
+/**
  * One invocation: starts the test task, or checks on it, and answers ECS. Never throws: whatever
  * goes wrong is a FAILED answer with the reason in the log (ECS rolls back either way).
  * @param {unknown} event
@@ -260,7 +278,7 @@ export async function runHook(event, deps) {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((line) => console.log(line));
   /** @type {Record<string, unknown>} */
-  const facts = {};
+  const facts = rawFacts(event);
   /**
    * @param {string} outcome
    * @param {HookResponse} response

@@ -363,6 +363,9 @@ describe("runHook: errors and refusals", () => {
     expect(answer).toEqual({ hookStatus: "FAILED" });
     expect(fake.calls).toEqual([]);
     expect(log[0]).toMatchObject({
+      service: "prod-api",
+      suite: "pre-integration",
+      stage: "POST_PRODUCTION_TRAFFIC_SHIFT",
       outcome: "refused",
       reason:
         "Error: suite pre-integration runs at POST_TEST_TRAFFIC_SHIFT, but ECS invoked the hook at POST_PRODUCTION_TRAFFIC_SHIFT: fix the hook's lifecycleStages",
