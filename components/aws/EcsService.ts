@@ -11,7 +11,7 @@ import {
   testContainerDefinitions,
   type TaskSettings,
 } from "./ecs-render";
-import { renderHookDetails, type TestSuite } from "./integration-hook/hook-details";
+import { renderHookDetails, SUITE_STAGES, type TestSuite } from "./integration-hook/hook-details";
 
 export interface EcsServiceArgs {
   readonly app: StackApp;
@@ -125,10 +125,10 @@ export class EcsService extends pulumi.ComponentResource {
         ),
     );
     const baseUrl = `http://${app.name}.${args.regionDomain}`;
-    const hook = (suite: TestSuite, stage: string, url: string) => ({
+    const hook = (suite: TestSuite, url: string) => ({
       hookTargetArn: args.deployments.hookArn,
       roleArn: args.deployments.hookInvokeRoleArn,
-      lifecycleStages: [stage],
+      lifecycleStages: [SUITE_STAGES[suite]],
       hookDetails: pulumi.all([args.clusterArn, tests.arn]).apply(([cluster, taskDefinition]) =>
         renderHookDetails({
           suite,
@@ -171,12 +171,8 @@ export class EcsService extends pulumi.ComponentResource {
           strategy: "BLUE_GREEN",
           bakeTimeInMinutes: String(release.bakeMinutes),
           lifecycleHooks: [
-            hook(
-              "pre-integration",
-              "POST_TEST_TRAFFIC_SHIFT",
-              `${baseUrl}:${release.testListenerPort}`,
-            ),
-            hook("post-integration", "POST_PRODUCTION_TRAFFIC_SHIFT", baseUrl),
+            hook("pre-integration", `${baseUrl}:${release.testListenerPort}`),
+            hook("post-integration", baseUrl),
           ],
         },
         deploymentCircuitBreaker: { enable: true, rollback: true },

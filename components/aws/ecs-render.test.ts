@@ -12,6 +12,7 @@ import {
   testTaskDefinitionPattern,
   type TaskSettings,
 } from "./ecs-render";
+import { HOOK_ECS_ACTIONS } from "./integration-hook/hook-details";
 
 const CLUSTER = "arn:aws:ecs:eu-west-1:123456789012:cluster/ci-platform-production";
 
@@ -119,10 +120,12 @@ describe("IAM policy documents", () => {
     expect(bySid["WatchTestTasks"]!["Resource"]).toBe(
       "arn:aws:ecs:eu-west-1:123456789012:task/ci-platform-production/*",
     );
-    // Only ListTasks has no resource ARN; the cluster condition bounds it like the rest.
-    const wildcard = doc.Statement.filter((s) => s["Resource"] === "*");
-    expect(wildcard.map((s) => s["Action"])).toEqual(["ecs:ListTasks"]);
-    for (const s of doc.Statement.filter((s) => String(s["Action"]).startsWith("ecs:")))
-      expect(s["Condition"]).toEqual({ ArnEquals: { "ecs:cluster": CLUSTER } });
+    expect(doc.Statement.filter((s) => s["Resource"] === "*")).toEqual([]);
+    // Exactly the ECS actions the handler calls, each bounded to this cluster.
+    const ecs = doc.Statement.filter((s) =>
+      [s["Action"]].flat().some((a) => String(a).startsWith("ecs:")),
+    );
+    expect(ecs.flatMap((s) => [s["Action"]].flat()).sort()).toEqual([...HOOK_ECS_ACTIONS].sort());
+    for (const s of ecs) expect(s["Condition"]).toEqual({ ArnEquals: { "ecs:cluster": CLUSTER } });
   });
 });

@@ -215,9 +215,8 @@ export function testTaskDefinitionPattern(clusterArn: string, stack: string): st
 }
 
 /**
- * The hook's own role: run and watch the test tasks on this cluster, hand them the execution role,
- * write its log. ListTasks takes no resource ARN (the service authorization reference lists it on
- * container instances only), so it is bounded by the ecs:cluster condition instead.
+ * The hook's own role: run, watch and stop the test tasks on this cluster (the ECS actions the
+ * handler calls, HOOK_ECS_ACTIONS), hand them the execution role, write its log.
  */
 export function hookFunctionPolicy(s: HookPolicySettings): string {
   const onCluster = { ArnEquals: { "ecs:cluster": s.clusterArn } };
@@ -234,13 +233,6 @@ export function hookFunctionPolicy(s: HookPolicySettings): string {
       Effect: "Allow",
       Action: ["ecs:DescribeTasks", "ecs:StopTask"],
       Resource: ecsArn(s.clusterArn, `task/${s.clusterArn.replace(/^.*:cluster\//, "")}/*`),
-      Condition: onCluster,
-    },
-    {
-      Sid: "FindTestTasks",
-      Effect: "Allow",
-      Action: "ecs:ListTasks",
-      Resource: "*",
       Condition: onCluster,
     },
     {
