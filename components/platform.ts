@@ -28,7 +28,7 @@ export interface PlatformOutputs {
     {
       readonly hostPort: number;
       readonly dnsName: string;
-      /** The release slot the proxy or load balancer sends traffic to. */
+      /** CI hosts: the slot the proxy sends traffic to; aws: the slot port the current version publishes on. */
       readonly liveSlot: string;
       readonly loadBalancer?: pulumi.Output<string>;
     }
@@ -228,6 +228,8 @@ function buildAws(
     );
     balancers[app.name] = lb;
     const hostClass = settings.hostClasses.find((c) => c.services.includes(app.name))!;
+    // The service's own DNS name (its private-zone alias), as its clients use it.
+    const dnsName = `${app.name}.${config.regionDomain}`;
     new EcsService(
       `prod-${app.name}`,
       {
@@ -235,6 +237,9 @@ function buildAws(
         stack: config.stack,
         region: config.region,
         regionDomain: config.regionDomain,
+        testBaseUrl: `http://${dnsName}:${settings.release.testListenerPort}`,
+        // With a certificate, 80 only redirects: the post-tests go where clients go.
+        productionBaseUrl: settings.certificateArn ? `https://${dnsName}` : `http://${dnsName}`,
         registry: settings.registry,
         clusterArn: fleet.clusterArn,
         clusterName: fleet.clusterName,

@@ -17,8 +17,11 @@ export interface EcsServiceArgs {
   readonly app: StackApp;
   readonly stack: string;
   readonly region: string;
-  /** `<region>.<domain>`: the resolver search path, and the tests' base URLs. */
+  /** `<region>.<domain>`: the resolver search path. */
   readonly regionDomain: string;
+  /** Where the tests reach the service: its test listener, and its production listener. */
+  readonly testBaseUrl: string;
+  readonly productionBaseUrl: string;
   readonly registry: string;
   readonly clusterArn: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
@@ -124,7 +127,6 @@ export class EcsService extends pulumi.ComponentResource {
           child,
         ),
     );
-    const baseUrl = `http://${app.name}.${args.regionDomain}`;
     const hook = (suite: TestSuite, url: string) => ({
       hookTargetArn: args.deployments.hookArn,
       roleArn: args.deployments.hookInvokeRoleArn,
@@ -171,8 +173,8 @@ export class EcsService extends pulumi.ComponentResource {
           strategy: "BLUE_GREEN",
           bakeTimeInMinutes: String(release.bakeMinutes),
           lifecycleHooks: [
-            hook("pre-integration", `${baseUrl}:${release.testListenerPort}`),
-            hook("post-integration", baseUrl),
+            hook("pre-integration", args.testBaseUrl),
+            hook("post-integration", args.productionBaseUrl),
           ],
         },
         deploymentCircuitBreaker: { enable: true, rollback: true },
