@@ -40,15 +40,29 @@ const labelled = (...labels: [string, string][]) => ({
 
 const goodInstance = (inputs: Record<string, unknown> = {}): PolicyResource =>
   res(T.instance, "app-1", {
-    metadataOptions: { httpTokens: "required" },
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
     rootBlockDevice: { encrypted: true, volumeSize: 60 },
     ...inputs,
   });
 
+/** A launch template as the production host fleet declares one. */
 const goodTemplate = (inputs: Record<string, unknown> = {}): PolicyResource =>
-  res(T.launchTemplate, "app", {
-    metadataOptions: { httpTokens: "required" },
-    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true" } }],
+  res(T.launchTemplate, "prod-app", {
+    imageId: "ami-0c7217cdde317cfec",
+    instanceType: "t3.xlarge",
+    metadataOptions: {
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    },
+    blockDeviceMappings: [
+      { deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: 60 } },
+    ],
+    networkInterfaces: [
+      { associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: ["sg-1"] },
+    ],
+    iamInstanceProfile: { arn: "arn:aws:iam::123456789012:instance-profile/prod-host" },
+    userData: "IyEvYmluL2Jhc2gK",
     ...inputs,
   });
 
@@ -225,6 +239,9 @@ describe.each<{
       goodInstance(),
       goodInstance({ ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true }] }),
       goodTemplate(),
+      goodTemplate({
+        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: "1" },
+      }),
       res(T.ebsVolume, "disk", { encrypted: true }, true),
     ],
     failing: [
@@ -236,6 +253,7 @@ describe.each<{
         }),
         [
           'metadataOptions.httpTokens is "optional"; set "required" (IMDSv2 only)',
+          "metadataOptions.httpPutResponseHopLimit is not set; set 1, so containers on a bridge network cannot reach the instance's metadata and its role's credentials (unset, the AMI's default applies: 2 on Amazon Linux 2023 AMIs)",
           "rootBlockDevice.encrypted is not set; set true",
           "ebsBlockDevices[0].encrypted is false; set true",
         ],
@@ -247,7 +265,27 @@ describe.each<{
         }),
         [
           'metadataOptions.httpTokens is not set; set "required" (IMDSv2 only)',
+          "metadataOptions.httpPutResponseHopLimit is not set; set 1, so containers on a bridge network cannot reach the instance's metadata and its role's credentials (unset, the AMI's default applies: 2 on Amazon Linux 2023 AMIs)",
           'blockDeviceMappings[0].ebs.encrypted is "false"; set "true"',
+        ],
+      ],
+      [
+        // Hop limit 2 lets a container behind the Docker bridge fetch the instance role's credentials.
+        goodTemplate({
+          metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 2,
+          },
+        }),
+        [
+          "metadataOptions.httpPutResponseHopLimit is 2; set 1, so containers on a bridge network cannot reach the instance's metadata and its role's credentials (unset, the AMI's default applies: 2 on Amazon Linux 2023 AMIs)",
+        ],
+      ],
+      [
+        goodInstance({ metadataOptions: { httpTokens: "required" } }),
+        [
+          "metadataOptions.httpPutResponseHopLimit is not set; set 1, so containers on a bridge network cannot reach the instance's metadata and its role's credentials (unset, the AMI's default applies: 2 on Amazon Linux 2023 AMIs)",
         ],
       ],
       [

@@ -246,22 +246,32 @@ const imagesPinned: PolicyRule = {
 const isTrue = (v: unknown): boolean => v === true || v === "true";
 
 function imdsProblem(inputs: Readonly<Record<string, unknown>>): string[] {
-  const tokens = record(inputs["metadataOptions"])["httpTokens"];
-  return tokens === "required"
-    ? []
-    : [`metadataOptions.httpTokens is ${show(tokens)}; set "required" (IMDSv2 only)`];
+  const options = record(inputs["metadataOptions"]);
+  const tokens = options["httpTokens"];
+  const hops = options["httpPutResponseHopLimit"];
+  const problems =
+    tokens === "required"
+      ? []
+      : [`metadataOptions.httpTokens is ${show(tokens)}; set "required" (IMDSv2 only)`];
+  if (hops !== 1 && hops !== "1") {
+    problems.push(
+      `metadataOptions.httpPutResponseHopLimit is ${show(hops)}; set 1, so containers on a bridge network cannot reach the instance's metadata and its role's credentials (unset, the AMI's default applies: 2 on Amazon Linux 2023 AMIs)`,
+    );
+  }
+  return problems;
 }
 
 /**
  * (e) IMDSv2 and encrypted volumes: instances and launch templates require session tokens for the
- * metadata service; an instance's root and EBS block devices, every EBS mapping of a launch
- * template (which must declare at least one, for the root volume) and every EBS volume are
- * encrypted.
+ * metadata service, with a response hop limit of 1 (a container behind the Docker bridge is a hop
+ * further, so it cannot fetch the instance role's credentials); an instance's root and EBS block
+ * devices, every EBS mapping of a launch template (which must declare at least one, for the root
+ * volume) and every EBS volume are encrypted.
  */
 const imdsv2Encrypted: PolicyRule = {
   name: "instances-imdsv2-encrypted",
   description:
-    "Instances and launch templates require IMDSv2 (metadataOptions.httpTokens 'required') and encrypt every volume.",
+    "Instances and launch templates require IMDSv2 (metadataOptions.httpTokens 'required') with httpPutResponseHopLimit 1, and encrypt every volume.",
   types: [T.instance, T.launchTemplate, T.ebsVolume],
   check: (r) => {
     const i = r.inputs;
