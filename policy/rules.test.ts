@@ -66,6 +66,9 @@ const goodTemplate = (inputs: Record<string, unknown> = {}): PolicyResource =>
     ...inputs,
   });
 
+const NO_SSH =
+  "production hosts take no SSH (ECS runs the tasks, Pulumi no longer connects to hosts): remove it, or open only the ports the load balancers reach";
+
 const ingress = (name: string, inputs: Record<string, unknown>): PolicyResource =>
   res(T.ingressRule, name, { ipProtocol: "tcp", securityGroupId: "sg-1", ...inputs });
 
@@ -300,12 +303,29 @@ describe.each<{
   {
     rule: "no-world-ingress-except-lb",
     passing: [
-      ingress("web-lb-443", { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }),
-      ingress("web-lb", { cidrIpv6: "::/0", fromPort: 80, toPort: 80 }),
-      ingress("hosts-ssh", { cidrIpv4: "10.255.0.0/24", fromPort: 22, toPort: 22 }),
+      // The production listeners' rules, named after their group and port.
+      ingress("prod-api-lb-80-0", { cidrIpv4: "0.0.0.0/0", fromPort: 80, toPort: 80 }),
+      ingress("prod-api-lb-443-0", { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }),
+      ingress("web-lb-443", { cidrIpv6: "::/0", fromPort: 443, toPort: 443 }),
+      // The test listener answers the admin range and the NAT gateways' addresses.
+      ingress("prod-api-lb-test-admin", {
+        cidrIpv4: "10.255.0.0/24",
+        fromPort: 8080,
+        toPort: 8080,
+      }),
+      ingress("prod-api-lb-test-nat-0", {
+        cidrIpv4: "203.0.113.7/32",
+        fromPort: 8080,
+        toPort: 8080,
+      }),
+      ingress("prod-api-lb-80-nat-0", { cidrIpv4: "203.0.113.7/32", fromPort: 80, toPort: 80 }),
       // Private space of any width, and an office's public /16, are not the world.
-      ingress("hosts-ssh", { cidrIpv4: "10.0.0.0/8", fromPort: 22, toPort: 22 }),
-      ingress("hosts-ssh", { cidrIpv4: "198.51.0.0/16", fromPort: 22, toPort: 22 }),
+      ingress("prod-api-lb-test-vpn", { cidrIpv4: "10.0.0.0/8", fromPort: 8080, toPort: 8080 }),
+      ingress("prod-api-lb-test-office", {
+        cidrIpv4: "198.51.0.0/16",
+        fromPort: 8080,
+        toPort: 8080,
+      }),
       res(T.securityGroup, "web-lb", {
         ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
       }),
@@ -321,37 +341,71 @@ describe.each<{
       [
         ingress("hosts-ssh", { cidrIpv4: "0.0.0.0/0", fromPort: 22, toPort: 22 }),
         [
-          'the rule allows 0.0.0.0/0 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 0.0.0.0/0 on "tcp" ports 22-22; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
       ],
       [
         ingress("hosts-ssh", { cidrIpv4: "0.0.0.0/1", fromPort: 22, toPort: 22 }),
         [
-          'the rule allows 0.0.0.0/1 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 0.0.0.0/1 on "tcp" ports 22-22; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
       ],
       [
         ingress("hosts-ssh", { cidrIpv4: "1.0.0.0/8", fromPort: 22, toPort: 22 }),
         [
-          'the rule allows 1.0.0.0/8 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 1.0.0.0/8 on "tcp" ports 22-22; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
       ],
       [
         ingress("hosts-ssh", { cidrIpv6: "2000::/3", fromPort: 22, toPort: 22 }),
         [
-          'the rule allows 2000::/3 on "tcp" ports 22-22; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 2000::/3 on "tcp" ports 22-22; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
+        ],
+      ],
+      [
+        ingress("web-lb-8080-0", { cidrIpv4: "0.0.0.0/0", fromPort: 8080, toPort: 8080 }),
+        [
+          `the rule allows 0.0.0.0/0 on "tcp" ports 8080-8080; only a load balancer's production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only`,
+        ],
+      ],
+      [
+        // A test listener on 443 is still a test listener: its rule is not named *-lb-443-*.
+        ingress("prod-api-lb-test-0", { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }),
+        [
+          `the rule allows 0.0.0.0/0 on "tcp" ports 443-443; only a load balancer's production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only`,
+        ],
+      ],
+      [
+        // Named after the 443 listener, it opens 80.
+        ingress("prod-api-lb-443-0", { cidrIpv4: "0.0.0.0/0", fromPort: 80, toPort: 80 }),
+        [
+          `the rule allows 0.0.0.0/0 on "tcp" ports 80-80; only a load balancer's production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only`,
+        ],
+      ],
+      [
+        ingress("prod-api-lb", { cidrIpv6: "::/0", fromPort: 80, toPort: 80 }),
+        [
+          `the rule allows ::/0 on "tcp" ports 80-80; only a load balancer's production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only`,
+        ],
+      ],
+      [
+        res(T.securityGroup, "web-lb", {
+          ingress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] }],
+        }),
+        [
+          `ingress[0] allows 0.0.0.0/0 on "tcp" ports 8080-8080; only a load balancer's production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only`,
         ],
       ],
       [
         ingress("web-lb-admin", { cidrIpv4: "0.0.0.0/0", fromPort: 8080, toPort: 8080 }),
         [
-          'the rule allows 0.0.0.0/0 on "tcp" ports 8080-8080; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 0.0.0.0/0 on "tcp" ports 8080-8080; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
       ],
       [
         ingress("web-lb-all", { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }),
         [
-          'the rule allows 0.0.0.0/0 on "-1" ports not set-not set; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 0.0.0.0/0 on "-1" ports not set-not set; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
       ],
       [
@@ -359,7 +413,7 @@ describe.each<{
           ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }],
         }),
         [
-          'ingress[0] allows ::/0 on "tcp" ports 443-443; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'ingress[0] allows ::/0 on "tcp" ports 443-443; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
       ],
       [
@@ -371,8 +425,73 @@ describe.each<{
           cidrBlocks: ["0.0.0.0/0"],
         }),
         [
-          'the rule allows 0.0.0.0/0 on "tcp" ports 5432-5432; only a load balancer\'s group (named *-lb, rules *-lb-*) may, on tcp 80 or 443',
+          'the rule allows 0.0.0.0/0 on "tcp" ports 5432-5432; only a load balancer\'s production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only',
         ],
+      ],
+    ],
+  },
+  {
+    rule: "no-ssh-ingress",
+    passing: [
+      ingress("prod-api-hosts-from-lb-blue", {
+        referencedSecurityGroupId: "sg-lb",
+        fromPort: 6060,
+        toPort: 6060,
+      }),
+      ingress("prod-hosts-from-lb-range", {
+        referencedSecurityGroupId: "sg-lb",
+        fromPort: 6000,
+        toPort: 7999,
+      }),
+      ingress("prod-api-lb-80-0", { cidrIpv4: "0.0.0.0/0", fromPort: 80, toPort: 80 }),
+      res(T.securityGroup, "prod-hosts", {
+        ingress: [{ protocol: "tcp", fromPort: 6060, toPort: 6060, securityGroups: ["sg-lb"] }],
+        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+      }),
+      res(T.securityGroupRule, "hosts-egress", {
+        type: "egress",
+        protocol: "-1",
+        fromPort: 0,
+        toPort: 0,
+        cidrBlocks: ["0.0.0.0/0"],
+      }),
+    ],
+    failing: [
+      [
+        // Even from the admin range: production hosts take no SSH at all.
+        ingress("prod-hosts-ssh", { cidrIpv4: "10.255.0.0/24", fromPort: 22, toPort: 22 }),
+        [`the rule opens port 22 ("tcp" ports 22-22); ${NO_SSH}`],
+      ],
+      [
+        ingress("prod-hosts-from-bastion", {
+          referencedSecurityGroupId: "sg-bastion",
+          fromPort: 22,
+          toPort: 22,
+        }),
+        [`the rule opens port 22 ("tcp" ports 22-22); ${NO_SSH}`],
+      ],
+      [
+        ingress("prod-hosts-from-hosts", {
+          ipProtocol: "-1",
+          referencedSecurityGroupId: "sg-hosts",
+        }),
+        [`the rule opens port 22 ("-1" ports not set-not set); ${NO_SSH}`],
+      ],
+      [
+        res(T.securityGroupRule, "prod-hosts-low", {
+          type: "ingress",
+          protocol: "tcp",
+          fromPort: 0,
+          toPort: 1024,
+          cidrBlocks: ["10.20.0.0/16"],
+        }),
+        [`the rule opens port 22 ("tcp" ports 0-1024); ${NO_SSH}`],
+      ],
+      [
+        res(T.securityGroup, "prod-hosts", {
+          ingress: [{ protocol: "6", fromPort: 22, toPort: 22, cidrBlocks: ["10.255.0.0/24"] }],
+        }),
+        [`ingress[0] opens port 22 ("6" ports 22-22); ${NO_SSH}`],
       ],
     ],
   },

@@ -319,14 +319,16 @@ function isWorldSource(source: string): boolean {
   const v6 = /^[0-9a-fA-F:]+\/(\d{1,3})$/.exec(source);
   return v6 !== null && Number(v6[1]) < 16;
 }
-/** Ports a load balancer's listeners may open to the world. */
+/** Ports a load balancer's production listeners may open to the world. */
 export const LISTENER_PORTS: readonly number[] = [80, 443];
 /**
- * A load balancer's security group is named `<something>-lb`; a rule resource belongs to one when
- * its own name is that group's name, alone or followed by `-<suffix>` (`web-lb-443`).
+ * A load balancer's security group is named `<something>-lb`. A rule resource opens one of its
+ * production listeners when it is named after that group and the listener's port:
+ * `<group>-<port>` or `<group>-<port>-<suffix>` (`prod-api-lb-80-0`). Any other rule of the group,
+ * such as the test listener's, is not a production listener, whatever its port.
  */
 const LB_GROUP = /-lb$/;
-const LB_RULE = /-lb(-|$)/;
+const LB_LISTENER_RULE = /-lb-(\d+)(?:-|$)/;
 
 interface Ingress {
   readonly where: string;
@@ -375,34 +377,74 @@ function ingressesOf(r: PolicyResource): Ingress[] {
   ];
 }
 
+const isTcp = (protocol: unknown): boolean =>
+  protocol === "tcp" || protocol === "6" || protocol === 6;
+const isAllProtocols = (protocol: unknown): boolean =>
+  protocol === "-1" || protocol === -1 || protocol === "all";
+
+/** The one TCP port an ingress opens, or undefined when it opens another protocol or a range. */
+function singleTcpPort(ing: Ingress): number | undefined {
+  return isTcp(ing.protocol) && typeof ing.fromPort === "number" && ing.fromPort === ing.toPort
+    ? ing.fromPort
+    : undefined;
+}
+
 /**
- * (f) No ingress from anywhere (see isWorldSource), except a load balancer's listener: on a
- * security group named `*-lb` (inline ingress) or a rule resource named `*-lb` / `*-lb-*` (rule
- * resources, named after their group), TCP, one port, 80 or 443.
+ * (f) No ingress from anywhere (see isWorldSource), except a load balancer's production listener:
+ * TCP 80 or 443, alone, on a security group named `*-lb` (inline ingress) or on a rule resource
+ * named after its group and that port (`*-lb-80-*`, `*-lb-443-*`). A test listener's rule is named
+ * otherwise, so it is never world-open, whatever port it is on.
  */
 const noWorldIngress: PolicyRule = {
   name: "no-world-ingress-except-lb",
   description:
-    "No security-group ingress from the world (0.0.0.0/0, ::/0, or any range covering more than a /16 of internet addresses), except TCP 80/443 on a load balancer's group (named *-lb; its rule resources *-lb-*).",
+    "No security-group ingress from the world (0.0.0.0/0, ::/0, or any range covering more than a /16 of internet addresses), except a load balancer's production listener: TCP 80/443 on its group (named *-lb), or on a rule resource named after the group and the port (*-lb-80-*, *-lb-443-*). Test listeners are never world-open.",
   types: [T.securityGroup, T.securityGroupRule, T.ingressRule],
   check: (r) => {
-    const lbOwned = (r.type === T.securityGroup ? LB_GROUP : LB_RULE).test(r.name);
+    const listenerPort = (ing: Ingress): boolean => {
+      const port = singleTcpPort(ing);
+      if (port === undefined || !LISTENER_PORTS.includes(port)) return false;
+      if (r.type === T.securityGroup) return LB_GROUP.test(r.name);
+      return Number(LB_LISTENER_RULE.exec(r.name)?.[1]) === port;
+    };
     return ingressesOf(r).flatMap((ing) => {
       const world = ing.sources.filter(isWorldSource);
-      if (world.length === 0) return [];
-      const tcp = ing.protocol === "tcp" || ing.protocol === "6" || ing.protocol === 6;
-      const listener =
-        tcp &&
-        typeof ing.fromPort === "number" &&
-        ing.fromPort === ing.toPort &&
-        LISTENER_PORTS.includes(ing.fromPort);
-      if (lbOwned && listener) return [];
+      if (world.length === 0 || listenerPort(ing)) return [];
       const ports = `${show(ing.protocol)} ports ${show(ing.fromPort)}-${show(ing.toPort)}`;
       return [
-        `${ing.where} allows ${world.join(" and ")} on ${ports}; only a load balancer's group (named *-lb, rules *-lb-*) may, on tcp 80 or 443`,
+        `${ing.where} allows ${world.join(" and ")} on ${ports}; only a load balancer's production listener may: tcp 80 or 443 on its group (named *-lb) or on a rule named after the group and the port (*-lb-80-*, *-lb-443-*); a test listener answers the admin range and the NAT addresses only`,
       ];
     });
   },
+};
+
+/** The SSH port: production hosts take no SSH at all. */
+export const SSH_PORT = 22;
+
+/**
+ * (f2) No SSH: no ingress that opens TCP port 22, from any source (a range, another security group
+ * or a prefix list), on any security group. Production runs its tasks through ECS, and Pulumi no
+ * longer connects to hosts; all protocols, or a TCP range over 22, open it too.
+ */
+const noSshIngress: PolicyRule = {
+  name: "no-ssh-ingress",
+  description:
+    "No security-group ingress opens port 22 (TCP 22, a TCP range over it, or all protocols), from any source: production hosts take no SSH.",
+  types: [T.securityGroup, T.securityGroupRule, T.ingressRule],
+  check: (r) =>
+    ingressesOf(r).flatMap((ing) => {
+      const overSsh =
+        isAllProtocols(ing.protocol) ||
+        (isTcp(ing.protocol) &&
+          typeof ing.fromPort === "number" &&
+          typeof ing.toPort === "number" &&
+          ing.fromPort <= SSH_PORT &&
+          SSH_PORT <= ing.toPort);
+      if (!overSsh) return [];
+      return [
+        `${ing.where} opens port ${SSH_PORT} (${show(ing.protocol)} ports ${show(ing.fromPort)}-${show(ing.toPort)}); production hosts take no SSH (ECS runs the tasks, Pulumi no longer connects to hosts): remove it, or open only the ports the load balancers reach`,
+      ];
+    }),
 };
 
 /** Nouns that make a setting secret when its name ends in one: `jenkinsAdminPassword`, `REGISTRY_HTTP_SECRET`. */
@@ -515,6 +557,7 @@ export const RULES: readonly PolicyRule[] = [
   imagesPinned,
   imdsv2Encrypted,
   noWorldIngress,
+  noSshIngress,
   secretsNotPlain,
 ];
 
