@@ -68,6 +68,8 @@ const goodTemplate = (inputs: Record<string, unknown> = {}): PolicyResource =>
 
 const NO_SSH =
   "production hosts take no SSH (ECS runs the tasks, Pulumi no longer connects to hosts): remove it, or open only the ports the load balancers reach";
+const NO_INTERFACES =
+  'networkInterfaces is not set, so the subnet decides whether instances get a public IP; declare the interface with associatePublicIpAddress "false" (and its security groups)';
 
 const ingress = (name: string, inputs: Record<string, unknown>): PolicyResource =>
   res(T.ingressRule, name, { ipProtocol: "tcp", securityGroupId: "sg-1", ...inputs });
@@ -492,6 +494,45 @@ describe.each<{
           ingress: [{ protocol: "6", fromPort: 22, toPort: 22, cidrBlocks: ["10.255.0.0/24"] }],
         }),
         [`ingress[0] opens port 22 ("6" ports 22-22); ${NO_SSH}`],
+      ],
+    ],
+  },
+  {
+    rule: "no-public-ips",
+    passing: [
+      goodTemplate(),
+      goodTemplate({
+        networkInterfaces: [{ associatePublicIpAddress: false, securityGroups: ["sg-1"] }],
+      }),
+      res(T.subnet, "prod-private-us-east-1a", {
+        cidrBlock: "10.20.128.0/20",
+        mapPublicIpOnLaunch: false,
+      }),
+      res(T.subnet, "prod-public-us-east-1a", { cidrBlock: "10.20.0.0/20" }),
+      goodInstance(),
+      goodInstance({ associatePublicIpAddress: false }),
+    ],
+    failing: [
+      [goodTemplate({ networkInterfaces: undefined }), [NO_INTERFACES]],
+      [goodTemplate({ networkInterfaces: [] }), [NO_INTERFACES]],
+      [
+        goodTemplate({
+          networkInterfaces: [{ associatePublicIpAddress: "true" }, { deviceIndex: 1 }],
+        }),
+        [
+          'networkInterfaces[0].associatePublicIpAddress is "true"; set "false"',
+          'networkInterfaces[1].associatePublicIpAddress is not set; set "false"',
+        ],
+      ],
+      [
+        res(T.subnet, "prod-public-us-east-1a", { mapPublicIpOnLaunch: true }),
+        [
+          "mapPublicIpOnLaunch is true; set false: nothing the platform launches takes a public IP (the load balancers face the internet, the hosts reach it through NAT)",
+        ],
+      ],
+      [
+        goodInstance({ associatePublicIpAddress: true }),
+        ["associatePublicIpAddress is true; set false and launch it in a private subnet"],
       ],
     ],
   },

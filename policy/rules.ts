@@ -57,6 +57,7 @@ export const T = {
   securityGroup: "aws:ec2/securityGroup:SecurityGroup",
   securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  subnet: "aws:ec2/subnet:Subnet",
 } as const;
 
 const show = (value: unknown): string => (value === undefined ? "not set" : JSON.stringify(value));
@@ -447,6 +448,47 @@ const noSshIngress: PolicyRule = {
     }),
 };
 
+/**
+ * (h) No public IPs: every network interface of a launch template says
+ * `associatePublicIpAddress: "false"`, and a template declares at least one (without, the subnet's
+ * setting decides); an instance does not ask for one; no subnet gives one to what it launches.
+ */
+const noPublicIps: PolicyRule = {
+  name: "no-public-ips",
+  description:
+    "Launch templates declare network interfaces, each with associatePublicIpAddress false; instances do not ask for a public IP; subnets do not map one on launch (the load balancers are what the internet reaches).",
+  types: [T.launchTemplate, T.instance, T.subnet],
+  check: (r) => {
+    const i = r.inputs;
+    if (r.type === T.subnet) {
+      return isTrue(i["mapPublicIpOnLaunch"])
+        ? [
+            `mapPublicIpOnLaunch is ${show(i["mapPublicIpOnLaunch"])}; set false: nothing the platform launches takes a public IP (the load balancers face the internet, the hosts reach it through NAT)`,
+          ]
+        : [];
+    }
+    if (r.type === T.instance) {
+      return isTrue(i["associatePublicIpAddress"])
+        ? [
+            `associatePublicIpAddress is ${show(i["associatePublicIpAddress"])}; set false and launch it in a private subnet`,
+          ]
+        : [];
+    }
+    const interfaces = list(i["networkInterfaces"]);
+    if (interfaces.length === 0) {
+      return [
+        'networkInterfaces is not set, so the subnet decides whether instances get a public IP; declare the interface with associatePublicIpAddress "false" (and its security groups)',
+      ];
+    }
+    return interfaces.flatMap((ni, n) => {
+      const value = record(ni)["associatePublicIpAddress"];
+      return value === false || value === "false"
+        ? []
+        : [`networkInterfaces[${n}].associatePublicIpAddress is ${show(value)}; set "false"`];
+    });
+  },
+};
+
 /** Nouns that make a setting secret when its name ends in one: `jenkinsAdminPassword`, `REGISTRY_HTTP_SECRET`. */
 const SECRET_WORDS = new Set([
   "password",
@@ -558,6 +600,7 @@ export const RULES: readonly PolicyRule[] = [
   imdsv2Encrypted,
   noWorldIngress,
   noSshIngress,
+  noPublicIps,
   secretsNotPlain,
 ];
 
