@@ -66,10 +66,26 @@ const goodTemplate = (inputs: Record<string, unknown> = {}): PolicyResource =>
     ...inputs,
   });
 
+const ARN = "arn:aws:ecs:us-east-1:123456789012";
+/** A policy document as the program renders it. */
+const doc = (...statements: Record<string, unknown>[]): string =>
+  JSON.stringify({ Version: "2012-10-17", Statement: statements });
+const trust = (service: string): string =>
+  doc({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" });
+const rolePolicy = (name: string, ...statements: Record<string, unknown>[]): PolicyResource =>
+  res(T.rolePolicy, name, { role: `${name}-id`, policy: doc(...statements) });
+const attachment = (policyArn: string): PolicyResource =>
+  res(T.rolePolicyAttachment, "prod-host", { role: "prod-host-id", policyArn });
+const LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/ci-platform/production/api";
+const SECRET =
+  "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-registry-credentials-AbCdEf";
+const IAM_FIX = `name the resources' ARNs (only ecs:DescribeTaskDefinition, which AWS grants on "*" alone, may have it)`;
 const NO_SSH =
   "production hosts take no SSH (ECS runs the tasks, Pulumi no longer connects to hosts): remove it, or open only the ports the load balancers reach";
 const NO_INTERFACES =
   'networkInterfaces is not set, so the subnet decides whether instances get a public IP; declare the interface with associatePublicIpAddress "false" (and its security groups)';
+const NOT_ALLOWED =
+  "is not an allowed managed policy (service-role/AmazonEC2ContainerServiceforEC2Role and AmazonECSInfrastructureRolePolicyForLoadBalancers); grant what the role calls in an inline role policy, scoped to its resources";
 
 const ingress = (name: string, inputs: Record<string, unknown>): PolicyResource =>
   res(T.ingressRule, name, { ipProtocol: "tcp", securityGroupId: "sg-1", ...inputs });
@@ -533,6 +549,194 @@ describe.each<{
       [
         goodInstance({ associatePublicIpAddress: true }),
         ["associatePublicIpAddress is true; set false and launch it in a private subnet"],
+      ],
+    ],
+  },
+  {
+    rule: "iam-least-privilege",
+    passing: [
+      res(T.role, "prod-host", { assumeRolePolicy: trust("ec2.amazonaws.com") }),
+      res(T.role, "prod-task-execution", { assumeRolePolicy: trust("ecs-tasks.amazonaws.com") }),
+      // The task execution role: the registry credentials and the stack's log groups.
+      rolePolicy(
+        "prod-task-execution",
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET },
+        {
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [`${LOG_GROUP}:*`],
+        },
+      ),
+      // The hook: the test task definitions, their tasks, the execution role they run with.
+      rolePolicy(
+        "prod-integration-hook",
+        {
+          Effect: "Allow",
+          Action: "ecs:RunTask",
+          Resource: `${ARN}:task-definition/prod-api-tests:*`,
+          Condition: { ArnEquals: { "ecs:cluster": `${ARN}:cluster/prod` } },
+        },
+        {
+          Effect: "Allow",
+          Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+          Resource: `${ARN}:task/prod/*`,
+        },
+        {
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: "arn:aws:iam::123456789012:role/prod-task-execution",
+        },
+        // AWS grants it on "*" alone: on the allow-list.
+        { Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+      ),
+      // Deny narrows whatever it names.
+      rolePolicy(
+        "prod-deny",
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        { Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${LOG_GROUP}:*` },
+      ),
+      // The SDK may hand the document over as an object, one statement not in a list.
+      res(T.rolePolicy, "prod-object", {
+        policy: {
+          Version: "2012-10-17",
+          Statement: { Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${LOG_GROUP}:*` },
+        },
+      }),
+      attachment("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
+      attachment("arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"),
+      res(T.role, "prod-ecs-load-balancers", {
+        assumeRolePolicy: trust("ecs.amazonaws.com"),
+        managedPolicyArns: [
+          "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+        ],
+        inlinePolicies: [
+          {
+            name: "logs",
+            policy: doc({
+              Effect: "Allow",
+              Action: "logs:PutLogEvents",
+              Resource: `${LOG_GROUP}:*`,
+            }),
+          },
+        ],
+      }),
+    ],
+    failing: [
+      [
+        rolePolicy("prod-admin", { Effect: "Allow", Action: "*", Resource: "*" }),
+        [
+          'policy Statement[0] allows "*", every action of every service; list the actions the role calls',
+        ],
+      ],
+      [
+        rolePolicy("prod-ecs", {
+          Effect: "Allow",
+          Action: ["ecs:*", "logs:PutLogEvents"],
+          Resource: "*",
+        }),
+        [
+          'policy Statement[0] allows "ecs:*", every action of the service; list the actions the role calls',
+          `policy Statement[0] allows logs:PutLogEvents on "*"; ${IAM_FIX}`,
+        ],
+      ],
+      [
+        // ecs:DescribeTasks takes task ARNs, ecs:ListTasks container instances: not on the allow-list.
+        rolePolicy("prod-hook", {
+          Effect: "Allow",
+          Action: ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:DescribeTaskDefinition"],
+          Resource: "*",
+        }),
+        [`policy Statement[0] allows ecs:DescribeTasks, ecs:ListTasks on "*"; ${IAM_FIX}`],
+      ],
+      [
+        rolePolicy("prod-wide", {
+          Effect: "Allow",
+          Action: "ecs:RunTask",
+          Resource: "arn:aws:ecs:*:*:*",
+        }),
+        [`policy Statement[0] allows ecs:RunTask on "arn:aws:ecs:*:*:*"; ${IAM_FIX}`],
+      ],
+      [
+        rolePolicy(
+          "prod-not",
+          { Effect: "Allow", NotAction: "iam:*", Resource: "*" },
+          { Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::secrets/*" },
+        ),
+        [
+          "policy Statement[0] allows NotAction, i.e. every action but those listed; list the actions the role calls in Action",
+          "policy Statement[1] allows NotResource, i.e. every resource but those listed; list the resources' ARNs in Resource",
+        ],
+      ],
+      [
+        res(T.iamPolicy, "prod-custom", {
+          policy: {
+            Version: "2012-10-17",
+            Statement: { Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::prod-lb-logs/*" },
+          },
+        }),
+        [
+          'policy Statement allows "s3:*", every action of the service; list the actions the role calls',
+        ],
+      ],
+      [
+        res(T.rolePolicy, "prod-bad", { role: "r", policy: "Allow everything" }),
+        [
+          "policy is not a JSON policy document; render it with JSON.stringify (or aws.iam.getPolicyDocument)",
+        ],
+      ],
+      ...["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"].map(
+        (name): [PolicyResource, string[]] => [
+          attachment(`arn:aws:iam::aws:policy/${name}`),
+          [
+            `policyArn "arn:aws:iam::aws:policy/${name}" grants (nearly) every action in the account; never attach it: grant the few actions the role calls in an inline role policy`,
+          ],
+        ],
+      ),
+      [
+        attachment("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+        [
+          `policyArn "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" ${NOT_ALLOWED}`,
+        ],
+      ],
+      [
+        // A customer managed policy is opaque to the rules: grant inline instead.
+        attachment("arn:aws:iam::123456789012:policy/prod-custom"),
+        [`policyArn "arn:aws:iam::123456789012:policy/prod-custom" ${NOT_ALLOWED}`],
+      ],
+      [
+        res(T.role, "prod-open", {
+          assumeRolePolicy: doc({
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "sts:AssumeRole",
+          }),
+          inlinePolicies: [
+            { name: "all", policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) },
+          ],
+          managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+        }),
+        [
+          'assumeRolePolicy Statement[0] lets any principal assume the role; name the service (e.g. {"Service": "ecs-tasks.amazonaws.com"}) or account that assumes it',
+          'inlinePolicies[0].policy Statement[0] allows "*", every action of every service; list the actions the role calls',
+          'managedPolicyArns[0] "arn:aws:iam::aws:policy/AdministratorAccess" grants (nearly) every action in the account; never attach it: grant the few actions the role calls in an inline role policy',
+        ],
+      ],
+      [
+        res(T.role, "prod-not-principal", {
+          assumeRolePolicy: doc({
+            Effect: "Allow",
+            NotPrincipal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          }),
+        }),
+        [
+          'assumeRolePolicy Statement[0] lets every principal but those listed (NotPrincipal) assume the role; name the service (e.g. {"Service": "ecs-tasks.amazonaws.com"}) or account that assumes it',
+        ],
       ],
     ],
   },

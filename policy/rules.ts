@@ -12,6 +12,7 @@ import {
 } from "../components/ci-host/container-limits";
 
 import { isWorldOpen, parseCidr } from "../components/config/ipv4";
+import { identityPolicyProblems, managedPolicyProblem, trustPolicyProblems } from "./iam-policy";
 
 /** A resource as the offline plan (and, for the rules it can run, the policy pack) sees it. */
 export interface PolicyResource {
@@ -58,6 +59,11 @@ export const T = {
   securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   subnet: "aws:ec2/subnet:Subnet",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  iamPolicy: "aws:iam/policy:Policy",
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
 } as const;
 
 const show = (value: unknown): string => (value === undefined ? "not set" : JSON.stringify(value));
@@ -489,6 +495,39 @@ const noPublicIps: PolicyRule = {
   },
 };
 
+/**
+ * (l) Least-privilege roles: inline role policies and customer managed policies grant no NotAction
+ * or NotResource, no "*" or "<service>:*" action, and "*" resources only for the actions of
+ * STAR_ONLY_ACTIONS; a role's trust policy names who assumes it; only the AWS managed policies of
+ * MANAGED_POLICIES are attached (see iam-policy.ts).
+ */
+const iamLeastPrivilege: PolicyRule = {
+  name: "iam-least-privilege",
+  description:
+    "IAM roles grant named actions on named resources (no '*', '<service>:*', NotAction or NotResource; Resource '*' only for actions AWS grants on '*' alone), trust named principals, and attach only allow-listed AWS managed policies (never AdministratorAccess, PowerUserAccess or IAMFullAccess).",
+  types: [T.role, T.rolePolicy, T.iamPolicy, T.rolePolicyAttachment, T.policyAttachment],
+  check: (r) => {
+    const i = r.inputs;
+    if (r.type === T.rolePolicy || r.type === T.iamPolicy) {
+      return identityPolicyProblems("policy", i["policy"]);
+    }
+    if (r.type === T.rolePolicyAttachment || r.type === T.policyAttachment) {
+      const problem = managedPolicyProblem(i["policyArn"]);
+      return problem ? [`policyArn ${problem}`] : [];
+    }
+    return [
+      ...trustPolicyProblems("assumeRolePolicy", i["assumeRolePolicy"]),
+      ...list(i["inlinePolicies"]).flatMap((p, n) =>
+        identityPolicyProblems(`inlinePolicies[${n}].policy`, record(p)["policy"]),
+      ),
+      ...list(i["managedPolicyArns"]).flatMap((arn, n) => {
+        const problem = managedPolicyProblem(arn);
+        return problem ? [`managedPolicyArns[${n}] ${problem}`] : [];
+      }),
+    ];
+  },
+};
+
 /** Nouns that make a setting secret when its name ends in one: `jenkinsAdminPassword`, `REGISTRY_HTTP_SECRET`. */
 const SECRET_WORDS = new Set([
   "password",
@@ -601,6 +640,7 @@ export const RULES: readonly PolicyRule[] = [
   noWorldIngress,
   noSshIngress,
   noPublicIps,
+  iamLeastPrivilege,
   secretsNotPlain,
 ];
 
