@@ -67,6 +67,127 @@ const goodTemplate = (inputs: Record<string, unknown> = {}): PolicyResource =>
   });
 
 const ARN = "arn:aws:ecs:us-east-1:123456789012";
+const ELB = "arn:aws:elasticloadbalancing:us-east-1:123456789012";
+
+/** An ECS service as the production EcsService component declares one. */
+const goodService = (inputs: Record<string, unknown> = {}): PolicyResource =>
+  res(T.ecsService, "prod-api", {
+    cluster: `${ARN}:cluster/prod`,
+    taskDefinition: `${ARN}:task-definition/prod-api:7`,
+    desiredCount: 6,
+    deploymentConfiguration: {
+      strategy: "BLUE_GREEN",
+      bakeTimeInMinutes: "10",
+      lifecycleHooks: [
+        {
+          hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:prod-integration-hook",
+          roleArn: "arn:aws:iam::123456789012:role/prod-integration-hook-invoke",
+          lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"],
+          hookDetails: '{"suite":"pre-integration"}',
+        },
+        {
+          hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:prod-integration-hook",
+          roleArn: "arn:aws:iam::123456789012:role/prod-integration-hook-invoke",
+          lifecycleStages: ["POST_PRODUCTION_TRAFFIC_SHIFT"],
+          hookDetails: '{"suite":"post-integration"}',
+        },
+      ],
+    },
+    deploymentCircuitBreaker: { enable: true, rollback: true },
+    alarms: {
+      alarmNames: ["prod-api-target-5xx", "prod-api-elb-5xx"],
+      enable: true,
+      rollback: true,
+    },
+    loadBalancers: [
+      {
+        targetGroupArn: `${ELB}:targetgroup/prod-api-targets-blue/1`,
+        containerName: "app",
+        containerPort: 5000,
+        advancedConfiguration: {
+          alternateTargetGroupArn: `${ELB}:targetgroup/prod-api-targets-green/2`,
+          productionListenerRule: `${ELB}:listener-rule/app/prod-api/1/2/3`,
+          testListenerRule: `${ELB}:listener-rule/app/prod-api/1/4/5`,
+          roleArn: "arn:aws:iam::123456789012:role/prod-ecs-load-balancers",
+        },
+      },
+    ],
+    capacityProviderStrategies: [{ capacityProvider: "prod-app", weight: 1 }],
+    orderedPlacementStrategies: [
+      { type: "spread", field: "attribute:ecs.availability-zone" },
+      { type: "spread", field: "instanceId" },
+    ],
+    ...inputs,
+  });
+
+/** The app container of a production task definition. */
+const appContainer = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: "app",
+  image: "registry.example.com:5443/api:1.4.2",
+  memory: 512,
+  cpu: 512,
+  essential: true,
+  portMappings: [{ containerPort: 5000, hostPort: 6060, protocol: "tcp" }],
+  environment: [{ name: "APP_ENV", value: "production" }],
+  repositoryCredentials: {
+    credentialsParameter:
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-registry-credentials-AbCdEf",
+  },
+  logConfiguration: {
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": "/ci-platform/production/api",
+      "awslogs-region": "us-east-1",
+      "awslogs-stream-prefix": "app",
+    },
+  },
+  healthCheck: { command: ["CMD-SHELL", "curl -fs http://localhost:5000/health || exit 1"] },
+  dnsSearchDomains: ["us-east-1.example.com"],
+  ...overrides,
+});
+
+/** A task definition as the offline plan holds it: containerDefinitions is rendered JSON. */
+const taskDefinition = (
+  containers: Record<string, unknown>[],
+  inputs: Record<string, unknown> = {},
+  name = "prod-api",
+): PolicyResource =>
+  res(T.taskDefinition, name, {
+    family: name,
+    networkMode: "bridge",
+    executionRoleArn: "arn:aws:iam::123456789012:role/prod-task-execution",
+    requiresCompatibilities: ["EC2"],
+    containerDefinitions: JSON.stringify(containers),
+    ...inputs,
+  });
+
+/** An Auto Scaling group as the production host fleet declares one. */
+const goodGroup = (inputs: Record<string, unknown> = {}): PolicyResource =>
+  res(T.autoScalingGroup, "prod-app", {
+    vpcZoneIdentifiers: ["subnet-a", "subnet-b", "subnet-c"],
+    minSize: 3,
+    maxSize: 12,
+    protectFromScaleIn: true,
+    launchTemplate: { id: "lt-1", version: "$Latest" },
+    tags: [
+      { key: "Name", value: "prod-app", propagateAtLaunch: true },
+      { key: "AmazonECSManaged", value: "", propagateAtLaunch: true },
+    ],
+    ...inputs,
+  });
+
+const goodCapacityProvider = (provider: Record<string, unknown> = {}): PolicyResource =>
+  res(T.capacityProvider, "prod-app", {
+    autoScalingGroupProvider: {
+      autoScalingGroupArn:
+        "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/prod-app",
+      managedTerminationProtection: "ENABLED",
+      managedDraining: "ENABLED",
+      managedScaling: { status: "ENABLED", targetCapacity: 100 },
+      ...provider,
+    },
+  });
+
 /** A policy document as the program renders it. */
 const doc = (...statements: Record<string, unknown>[]): string =>
   JSON.stringify({ Version: "2012-10-17", Statement: statements });
@@ -84,6 +205,12 @@ const NO_SSH =
   "production hosts take no SSH (ECS runs the tasks, Pulumi no longer connects to hosts): remove it, or open only the ports the load balancers reach";
 const NO_INTERFACES =
   'networkInterfaces is not set, so the subnet decides whether instances get a public IP; declare the interface with associatePublicIpAddress "false" (and its security groups)';
+const PRE_HOOK =
+  "add one that runs the pre-integration tests on the test listener (hookTargetArn, roleArn)";
+const POST_HOOK =
+  "add one that runs the post-integration tests through the production listener (hookTargetArn, roleArn)";
+const ECS_TAG =
+  'tags has no { key: "AmazonECSManaged", value: "", propagateAtLaunch: true }; ECS managed scaling adds it, so declare it or every preview shows a diff';
 const NOT_ALLOWED =
   "is not an allowed managed policy (service-role/AmazonEC2ContainerServiceforEC2Role and AmazonECSInfrastructureRolePolicyForLoadBalancers); grant what the role calls in an inline role policy, scoped to its resources";
 
@@ -132,11 +259,22 @@ describe.each<{
   },
   {
     rule: "no-privileged-containers",
-    passing: [goodContainer(), goodContainer({ privileged: undefined })],
+    passing: [
+      goodContainer(),
+      goodContainer({ privileged: undefined }),
+      taskDefinition([appContainer()]),
+      taskDefinition([appContainer({ privileged: false })]),
+    ],
     failing: [
       [
         goodContainer({ privileged: true }),
         ["runs privileged; remove privileged and add only the capabilities it needs"],
+      ],
+      [
+        taskDefinition([appContainer(), appContainer({ name: "sidecar", privileged: true })]),
+        [
+          "containerDefinitions[1] (sidecar) runs privileged; remove privileged and add only the capabilities it needs (linuxParameters.capabilities)",
+        ],
       ],
     ],
   },
@@ -240,6 +378,7 @@ describe.each<{
       goodContainer({ image: "mongo@sha256:abc123" }),
       goodContainer({ image: "mongo:latest@sha256:abc123" }),
       res(T.remoteImage, "img", { name: "registry.example.com:5443/api:1.4.2" }),
+      taskDefinition([appContainer()]),
     ],
     failing: [
       [
@@ -250,6 +389,16 @@ describe.each<{
         res(T.remoteImage, "img", { name: "registry.example.com:5443/api" }),
         [
           'name "registry.example.com:5443/api" has no tag, so it pulls latest; pin a version tag or a digest',
+        ],
+      ],
+      [
+        taskDefinition([
+          appContainer({ image: "registry.example.com:5443/api" }),
+          appContainer({ name: "tests", image: "registry.example.com:5443/api:latest" }),
+        ]),
+        [
+          'containerDefinitions[0] (app) image "registry.example.com:5443/api" has no tag, so it pulls latest; pin a version tag or a digest',
+          'containerDefinitions[1] (tests) image "registry.example.com:5443/api:latest" is on latest; pin a version tag or a digest',
         ],
       ],
     ],
@@ -741,6 +890,219 @@ describe.each<{
     ],
   },
   {
+    rule: "ecs-services-blue-green-rollback",
+    passing: [goodService(), goodService({ deploymentController: { type: "ECS" } })],
+    failing: [
+      [
+        res(T.ecsService, "prod-bare", { cluster: "prod", taskDefinition: "prod-api:1" }),
+        [
+          "deploymentCircuitBreaker is not set; set { enable: true, rollback: true }, so a revision whose tasks fail to start rolls back",
+          "alarms is not set; set { alarmNames: [...], enable: true, rollback: true }, so a revision that raises the service's alarms rolls back",
+          'deploymentConfiguration.strategy is not set; set "BLUE_GREEN", so a release is tested on the test listener before traffic moves',
+          "loadBalancers is not set; attach the service's target group with its advancedConfiguration (alternate target group, production and test listener rules)",
+          `deploymentConfiguration.lifecycleHooks has no hook at POST_TEST_TRAFFIC_SHIFT; ${PRE_HOOK}`,
+          `deploymentConfiguration.lifecycleHooks has no hook at POST_PRODUCTION_TRAFFIC_SHIFT; ${POST_HOOK}`,
+        ],
+      ],
+      [
+        goodService({
+          deploymentCircuitBreaker: { enable: true, rollback: false },
+          alarms: { alarmNames: [], enable: true, rollback: true },
+        }),
+        [
+          'deploymentCircuitBreaker is {"enable":true,"rollback":false}; set { enable: true, rollback: true }, so a revision whose tasks fail to start rolls back',
+          "alarms.alarmNames is empty; name the service's CloudWatch alarms (its target and load balancer 5xx) that roll a deployment back",
+        ],
+      ],
+      [
+        goodService({
+          alarms: { alarmNames: ["prod-api-elb-5xx"], enable: true, rollback: false },
+          deploymentController: { type: "CODE_DEPLOY" },
+          deploymentConfiguration: { strategy: "ROLLING" },
+        }),
+        [
+          'alarms is {"alarmNames":["prod-api-elb-5xx"],"enable":true,"rollback":false}; set { alarmNames: [...], enable: true, rollback: true }, so a revision that raises the service\'s alarms rolls back',
+          'deploymentController.type is "CODE_DEPLOY"; leave it unset (ECS): ECS\'s own blue/green runs only under the ECS controller',
+          'deploymentConfiguration.strategy is "ROLLING"; set "BLUE_GREEN", so a release is tested on the test listener before traffic moves',
+          `deploymentConfiguration.lifecycleHooks has no hook at POST_TEST_TRAFFIC_SHIFT; ${PRE_HOOK}`,
+          `deploymentConfiguration.lifecycleHooks has no hook at POST_PRODUCTION_TRAFFIC_SHIFT; ${POST_HOOK}`,
+        ],
+      ],
+      [
+        goodService({
+          loadBalancers: [
+            { targetGroupArn: "tg-blue", containerName: "app", containerPort: 5000 },
+            {
+              targetGroupArn: "tg-blue",
+              containerName: "app",
+              containerPort: 5000,
+              advancedConfiguration: {
+                alternateTargetGroupArn: "tg-blue",
+                productionListenerRule: "rule-80",
+                testListenerRule: "rule-8080",
+                roleArn: "role",
+              },
+            },
+            {
+              targetGroupArn: "tg-blue",
+              containerName: "app",
+              containerPort: 5000,
+              advancedConfiguration: {
+                alternateTargetGroupArn: "tg-green",
+                productionListenerRule: "rule-80",
+                roleArn: "role",
+              },
+            },
+          ],
+        }),
+        [
+          "loadBalancers[0].advancedConfiguration has no alternateTargetGroupArn, productionListenerRule, testListenerRule, roleArn; blue/green needs the alternate target group, the production and test listener rules and the role ECS moves traffic with",
+          'loadBalancers[1].advancedConfiguration.alternateTargetGroupArn is the live target group "tg-blue"; use the service\'s other target group',
+          "loadBalancers[2].advancedConfiguration has no testListenerRule; blue/green needs the alternate target group, the production and test listener rules and the role ECS moves traffic with",
+        ],
+      ],
+      [
+        goodService({
+          deploymentConfiguration: {
+            strategy: "BLUE_GREEN",
+            bakeTimeInMinutes: "10",
+            lifecycleHooks: [
+              { hookTargetArn: "fn", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] },
+              { hookTargetArn: "fn", roleArn: "role", lifecycleStages: ["PRE_SCALE_UP"] },
+            ],
+          },
+        }),
+        [
+          'the POST_TEST_TRAFFIC_SHIFT lifecycle hook has hookTargetArn "fn" and roleArn not set; set the hook function and the role ECS invokes it with',
+          `deploymentConfiguration.lifecycleHooks has no hook at POST_PRODUCTION_TRAFFIC_SHIFT; ${POST_HOOK}`,
+        ],
+      ],
+    ],
+  },
+  {
+    rule: "ecs-capacity-managed",
+    passing: [goodGroup(), goodCapacityProvider()],
+    failing: [
+      [
+        goodGroup({
+          protectFromScaleIn: false,
+          vpcZoneIdentifiers: ["subnet-a", "subnet-a", "subnet-b"],
+          tags: [{ key: "Name", value: "prod-app", propagateAtLaunch: true }],
+        }),
+        [
+          "protectFromScaleIn is false; set true: the capacity provider's managed termination protection needs it",
+          "vpcZoneIdentifiers lists 2 subnets; list the private subnet of each of the 3 zones, so a zone outage leaves capacity",
+          ECS_TAG,
+        ],
+      ],
+      [
+        res(T.autoScalingGroup, "prod-bare", {
+          availabilityZones: ["us-east-1a"],
+          minSize: 1,
+          maxSize: 1,
+          tags: [{ key: "AmazonECSManaged", value: "", propagateAtLaunch: false }],
+        }),
+        [
+          "protectFromScaleIn is not set; set true: the capacity provider's managed termination protection needs it",
+          "vpcZoneIdentifiers lists 0 subnets; list the private subnet of each of the 3 zones, so a zone outage leaves capacity",
+          ECS_TAG,
+        ],
+      ],
+      [
+        goodCapacityProvider({
+          managedTerminationProtection: "DISABLED",
+          managedScaling: { status: "DISABLED", targetCapacity: 100 },
+        }),
+        [
+          'autoScalingGroupProvider.managedScaling.status is "DISABLED"; set "ENABLED", so the group grows and shrinks with the tasks ECS has to place',
+          'autoScalingGroupProvider.managedTerminationProtection is "DISABLED"; set "ENABLED", so scale-in never stops an instance that still runs tasks',
+        ],
+      ],
+      [
+        goodCapacityProvider({
+          managedTerminationProtection: undefined,
+          managedScaling: undefined,
+        }),
+        [
+          'autoScalingGroupProvider.managedScaling.status is not set; set "ENABLED", so the group grows and shrinks with the tasks ECS has to place',
+          'autoScalingGroupProvider.managedTerminationProtection is not set; set "ENABLED", so scale-in never stops an instance that still runs tasks',
+        ],
+      ],
+    ],
+  },
+  {
+    rule: "ecs-task-definitions",
+    passing: [
+      taskDefinition([appContainer()]),
+      // The tests task definition: container "tests", no port mappings.
+      taskDefinition(
+        [appContainer({ name: "tests", portMappings: undefined, command: ["ci-test", "live"] })],
+        {},
+        "prod-api-tests",
+      ),
+      taskDefinition([
+        appContainer({
+          memory: undefined,
+          memoryReservation: 256,
+          secrets: [{ name: "DB_PASSWORD", valueFrom: SECRET }],
+        }),
+      ]),
+      // The policy SDK may hand the definitions over unrendered.
+      res(T.taskDefinition, "prod-api", {
+        family: "prod-api",
+        containerDefinitions: [appContainer()],
+      }),
+    ],
+    failing: [
+      [
+        taskDefinition([appContainer()], {
+          taskRoleArn: "arn:aws:iam::123456789012:role/prod-api-task",
+        }),
+        [
+          'taskRoleArn is "arn:aws:iam::123456789012:role/prod-api-task"; remove it (the execution role pulls the image and writes the logs), or add family prod-api to TASK_ROLE_FAMILIES with the AWS access its app needs',
+        ],
+      ],
+      [
+        taskDefinition(
+          [
+            appContainer({
+              memory: undefined,
+              logConfiguration: undefined,
+              environment: [
+                { name: "APP_ENV", value: "production" },
+                { name: "DB_PASSWORD", value: "hunter2" },
+              ],
+            }),
+          ],
+          { networkMode: "host" },
+        ),
+        [
+          'networkMode is "host"; use "bridge": on the host\'s network containers reach the instance metadata, and its role\'s credentials, despite hop limit 1',
+          "containerDefinitions[0] (app) memory is not set; set a limit in MiB (the catalog's memory)",
+          'containerDefinitions[0] (app) logConfiguration.logDriver is not set; log to CloudWatch with "awslogs" and the stack\'s log group (kept logRetentionDays)',
+          "containerDefinitions[0] (app) environment[1] sets DB_PASSWORD in plain text; pass it in secrets as { name, valueFrom: <Secrets Manager ARN> }",
+        ],
+      ],
+      [
+        taskDefinition([appContainer({ logConfiguration: { logDriver: "json-file" } })]),
+        [
+          'containerDefinitions[0] (app) logConfiguration.logDriver is "json-file"; log to CloudWatch with "awslogs" and the stack\'s log group (kept logRetentionDays)',
+        ],
+      ],
+      [
+        // The offline plan masks the whole string when a secret was rendered into it.
+        res(T.taskDefinition, "prod-api", { family: "prod-api", containerDefinitions: "[secret]" }),
+        [
+          "containerDefinitions is a secret, so a secret was rendered into it, where anyone who may describe task definitions reads it; pass secrets as secrets[].valueFrom (Secrets Manager) and repositoryCredentials",
+        ],
+      ],
+      [
+        res(T.taskDefinition, "prod-api", { family: "prod-api", containerDefinitions: "[{" }),
+        ["containerDefinitions is not JSON; render it with JSON.stringify"],
+      ],
+    ],
+  },
+  {
     rule: "secrets-not-plain",
     passing: [
       goodContainer({ envs: "[secret]" }),
@@ -749,6 +1111,8 @@ describe.each<{
       res("pulumi:providers:aws", "aws", { skipCredentialsValidation: "false" }),
       res("x:y:Z", "cert", { tlsCert: "-----BEGIN CERTIFICATE-----\nMIIB\n" }),
       goodInstance(),
+      // The registry credentials' ARN is no secret; the definitions are rendered JSON anyway.
+      taskDefinition([appContainer()]),
     ],
     failing: [
       [

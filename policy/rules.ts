@@ -59,6 +59,10 @@ export const T = {
   securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   subnet: "aws:ec2/subnet:Subnet",
+  autoScalingGroup: "aws:autoscaling/group:Group",
+  capacityProvider: "aws:ecs/capacityProvider:CapacityProvider",
+  ecsService: "aws:ecs/service:Service",
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
@@ -89,15 +93,26 @@ const statefulProtected: PolicyRule = {
         ],
 };
 
-/** (b) No privileged container. */
+/** (b) No privileged container: Docker containers, and the containers of ECS task definitions. */
 const noPrivileged: PolicyRule = {
   name: "no-privileged-containers",
-  description: "No container runs privileged; grant single capabilities instead.",
-  types: [T.container],
-  check: (r) =>
-    r.inputs["privileged"] === true
+  description:
+    "No container (Docker, or in an ECS task definition) runs privileged; grant single capabilities instead.",
+  types: [T.container, T.taskDefinition],
+  check: (r) => {
+    if (r.type === T.taskDefinition) {
+      return ecsContainers(r).flatMap((c, n) =>
+        c["privileged"] === true
+          ? [
+              `${containerWhere(c, n)} runs privileged; remove privileged and add only the capabilities it needs (linuxParameters.capabilities)`,
+            ]
+          : [],
+      );
+    }
+    return r.inputs["privileged"] === true
       ? ["runs privileged; remove privileged and add only the capabilities it needs"]
-      : [],
+      : [];
+  },
 };
 
 /** A container limit above this many MB (256 GiB) is a value in bytes given to an MB field. */
@@ -235,13 +250,25 @@ export function imageReferenceProblem(ref: string): string | undefined {
   return undefined;
 }
 
-/** (d) Images are pinned: a container's image and a pulled image's name have a tag (not latest) or a digest. */
+/**
+ * (d) Images are pinned: a container's image, a pulled image's name and the image of each container
+ * of an ECS task definition have a tag (not latest) or a digest.
+ */
 const imagesPinned: PolicyRule = {
   name: "images-pinned",
   description:
-    "Container images and pulled images name a version tag other than latest, or a digest.",
-  types: [T.container, T.remoteImage],
+    "Container images, pulled images and ECS task definitions' images name a version tag other than latest, or a digest.",
+  types: [T.container, T.remoteImage, T.taskDefinition],
   check: (r) => {
+    if (r.type === T.taskDefinition) {
+      return ecsContainers(r).flatMap((c, n) => {
+        const problem =
+          typeof c["image"] === "string" ? imageReferenceProblem(c["image"]) : undefined;
+        return problem
+          ? [`${containerWhere(c, n)} image ${problem}; pin a version tag or a digest`]
+          : [];
+      });
+    }
     const field = r.type === T.container ? "image" : "name";
     const ref = r.inputs[field];
     if (typeof ref !== "string") return [];
@@ -495,6 +522,259 @@ const noPublicIps: PolicyRule = {
   },
 };
 
+/** Lifecycle stages of a blue/green deployment that must run the service's tests, and which. */
+export const REQUIRED_HOOK_STAGES: Readonly<Record<string, string>> = {
+  POST_TEST_TRAFFIC_SHIFT: "pre-integration tests on the test listener",
+  POST_PRODUCTION_TRAFFIC_SHIFT: "post-integration tests through the production listener",
+};
+
+const nonEmpty = (v: unknown): boolean => typeof v === "string" && v !== "";
+
+/**
+ * (i) Every ECS service releases blue/green with tests and rolls back by itself: the deployment
+ * circuit breaker and CloudWatch alarms (at least one) both with rollback, strategy BLUE_GREEN
+ * under the ECS deployment controller, every load balancer with its advanced configuration (an
+ * alternate target group other than the live one, the production and test listener rules, the
+ * role ECS moves traffic with), and lifecycle hooks at REQUIRED_HOOK_STAGES.
+ */
+const ecsServicesBlueGreen: PolicyRule = {
+  name: "ecs-services-blue-green-rollback",
+  description:
+    "ECS services deploy BLUE_GREEN (ECS controller) with circuit breaker and alarms that roll back, a load balancer with alternate target group and production and test listener rules, and lifecycle hooks running the tests after test and after production traffic shifts.",
+  types: [T.ecsService],
+  check: (r) => {
+    const i = r.inputs;
+    const problems: string[] = [];
+    const breaker = record(i["deploymentCircuitBreaker"]);
+    if (breaker["enable"] !== true || breaker["rollback"] !== true) {
+      problems.push(
+        `deploymentCircuitBreaker is ${show(i["deploymentCircuitBreaker"])}; set { enable: true, rollback: true }, so a revision whose tasks fail to start rolls back`,
+      );
+    }
+    const alarms = record(i["alarms"]);
+    if (alarms["enable"] !== true || alarms["rollback"] !== true) {
+      problems.push(
+        `alarms is ${show(i["alarms"])}; set { alarmNames: [...], enable: true, rollback: true }, so a revision that raises the service's alarms rolls back`,
+      );
+    } else if (list(alarms["alarmNames"]).filter(nonEmpty).length === 0) {
+      problems.push(
+        "alarms.alarmNames is empty; name the service's CloudWatch alarms (its target and load balancer 5xx) that roll a deployment back",
+      );
+    }
+    const controller = record(i["deploymentController"])["type"];
+    if (controller !== undefined && controller !== "ECS") {
+      problems.push(
+        `deploymentController.type is ${show(controller)}; leave it unset (ECS): ECS's own blue/green runs only under the ECS controller`,
+      );
+    }
+    const deployment = record(i["deploymentConfiguration"]);
+    if (deployment["strategy"] !== "BLUE_GREEN") {
+      problems.push(
+        `deploymentConfiguration.strategy is ${show(deployment["strategy"])}; set "BLUE_GREEN", so a release is tested on the test listener before traffic moves`,
+      );
+    }
+    const balancers = list(i["loadBalancers"]).map(record);
+    if (balancers.length === 0) {
+      problems.push(
+        "loadBalancers is not set; attach the service's target group with its advancedConfiguration (alternate target group, production and test listener rules)",
+      );
+    }
+    balancers.forEach((lb, n) => {
+      const advanced = record(lb["advancedConfiguration"]);
+      const missing = [
+        "alternateTargetGroupArn",
+        "productionListenerRule",
+        "testListenerRule",
+        "roleArn",
+      ].filter((k) => !nonEmpty(advanced[k]));
+      if (missing.length > 0) {
+        problems.push(
+          `loadBalancers[${n}].advancedConfiguration has no ${missing.join(", ")}; blue/green needs the alternate target group, the production and test listener rules and the role ECS moves traffic with`,
+        );
+      } else if (advanced["alternateTargetGroupArn"] === lb["targetGroupArn"]) {
+        problems.push(
+          `loadBalancers[${n}].advancedConfiguration.alternateTargetGroupArn is the live target group ${show(lb["targetGroupArn"])}; use the service's other target group`,
+        );
+      }
+    });
+    const hooks = list(deployment["lifecycleHooks"]).map(record);
+    for (const [stage, purpose] of Object.entries(REQUIRED_HOOK_STAGES)) {
+      const hook = hooks.find((h) => list(h["lifecycleStages"]).includes(stage));
+      if (hook === undefined) {
+        problems.push(
+          `deploymentConfiguration.lifecycleHooks has no hook at ${stage}; add one that runs the ${purpose} (hookTargetArn, roleArn)`,
+        );
+      } else if (!nonEmpty(hook["hookTargetArn"]) || !nonEmpty(hook["roleArn"])) {
+        problems.push(
+          `the ${stage} lifecycle hook has hookTargetArn ${show(hook["hookTargetArn"])} and roleArn ${show(hook["roleArn"])}; set the hook function and the role ECS invokes it with`,
+        );
+      }
+    }
+    return problems;
+  },
+};
+
+/** Distinct subnets an ECS Auto Scaling group spreads over: one per zone. */
+export const MIN_ZONE_SUBNETS = 3;
+
+/**
+ * (j) ECS capacity: every Auto Scaling group (all of the platform's back an ECS capacity provider)
+ * protects its instances from scale-in, which managed termination protection requires, spreads
+ * over at least MIN_ZONE_SUBNETS subnets, and carries the AmazonECSManaged tag ECS adds itself;
+ * every capacity provider has managed scaling and managed termination protection ENABLED.
+ */
+const ecsCapacity: PolicyRule = {
+  name: "ecs-capacity-managed",
+  description:
+    "Auto Scaling groups protect instances from scale-in, span at least three subnets and carry the AmazonECSManaged tag; capacity providers enable managed scaling and managed termination protection.",
+  types: [T.autoScalingGroup, T.capacityProvider],
+  check: (r) => {
+    const i = r.inputs;
+    const problems: string[] = [];
+    if (r.type === T.capacityProvider) {
+      const provider = record(i["autoScalingGroupProvider"]);
+      const scaling = record(provider["managedScaling"])["status"];
+      if (scaling !== "ENABLED") {
+        problems.push(
+          `autoScalingGroupProvider.managedScaling.status is ${show(scaling)}; set "ENABLED", so the group grows and shrinks with the tasks ECS has to place`,
+        );
+      }
+      const termination = provider["managedTerminationProtection"];
+      if (termination !== "ENABLED") {
+        problems.push(
+          `autoScalingGroupProvider.managedTerminationProtection is ${show(termination)}; set "ENABLED", so scale-in never stops an instance that still runs tasks`,
+        );
+      }
+      return problems;
+    }
+    if (!isTrue(i["protectFromScaleIn"])) {
+      problems.push(
+        `protectFromScaleIn is ${show(i["protectFromScaleIn"])}; set true: the capacity provider's managed termination protection needs it`,
+      );
+    }
+    const subnets = new Set(list(i["vpcZoneIdentifiers"]).filter(nonEmpty));
+    if (subnets.size < MIN_ZONE_SUBNETS) {
+      problems.push(
+        `vpcZoneIdentifiers lists ${subnets.size} subnet${subnets.size === 1 ? "" : "s"}; list the private subnet of each of the ${MIN_ZONE_SUBNETS} zones, so a zone outage leaves capacity`,
+      );
+    }
+    const tag = list(i["tags"])
+      .map(record)
+      .find((t) => t["key"] === "AmazonECSManaged");
+    if (tag === undefined || !isTrue(tag["propagateAtLaunch"])) {
+      problems.push(
+        'tags has no { key: "AmazonECSManaged", value: "", propagateAtLaunch: true }; ECS managed scaling adds it, so declare it or every preview shows a diff',
+      );
+    }
+    return problems;
+  },
+};
+
+/**
+ * Task definition families that may carry a task role, each with the AWS access its app needs.
+ * None today: the tasks reach only their datastores and each other, and the execution role (not
+ * the task's) pulls the image and writes the logs.
+ */
+export const TASK_ROLE_FAMILIES: Readonly<Record<string, string>> = {};
+
+/** A task definition's containers, or why they cannot be read (undefined input: none, no message). */
+function containerDefinitions(inputs: Readonly<Record<string, unknown>>): {
+  containers: Record<string, unknown>[];
+  problem?: string;
+} {
+  let defs = inputs["containerDefinitions"];
+  if (defs === SECRET_MASK) {
+    return {
+      containers: [],
+      problem:
+        "containerDefinitions is a secret, so a secret was rendered into it, where anyone who may describe task definitions reads it; pass secrets as secrets[].valueFrom (Secrets Manager) and repositoryCredentials",
+    };
+  }
+  if (typeof defs === "string") {
+    try {
+      defs = JSON.parse(defs) as unknown;
+    } catch {
+      return {
+        containers: [],
+        problem: "containerDefinitions is not JSON; render it with JSON.stringify",
+      };
+    }
+  }
+  if (defs === undefined) return { containers: [] };
+  if (!Array.isArray(defs)) {
+    return { containers: [], problem: "containerDefinitions is not a JSON array of containers" };
+  }
+  return { containers: defs.map(record) };
+}
+
+/** How a container is called in messages: `containerDefinitions[0] (app)`. */
+const containerWhere = (c: Record<string, unknown>, n: number): string =>
+  `containerDefinitions[${n}]${typeof c["name"] === "string" ? ` (${c["name"]})` : ""}`;
+
+/**
+ * (k) ECS task definitions: no task role unless TASK_ROLE_FAMILIES names the family; not on the
+ * host's network (where containers reach the instance metadata despite hop limit 1); readable
+ * container definitions, each with a memory limit, CloudWatch logs (awslogs) and no secret-named
+ * environment variable in plain text (ECS `secrets` take a valueFrom instead).
+ */
+const ecsTaskDefinitions: PolicyRule = {
+  name: "ecs-task-definitions",
+  description:
+    "ECS task definitions carry no task role unless allow-listed, do not use host networking, and give each container a memory limit, awslogs logging and secrets through valueFrom rather than plain environment values.",
+  types: [T.taskDefinition],
+  check: (r) => {
+    const i = r.inputs;
+    const problems: string[] = [];
+    const family = typeof i["family"] === "string" ? i["family"] : r.name;
+    if (nonEmpty(i["taskRoleArn"]) && !(family in TASK_ROLE_FAMILIES)) {
+      problems.push(
+        `taskRoleArn is ${show(i["taskRoleArn"])}; remove it (the execution role pulls the image and writes the logs), or add family ${family} to TASK_ROLE_FAMILIES with the AWS access its app needs`,
+      );
+    }
+    if (i["networkMode"] === "host") {
+      problems.push(
+        'networkMode is "host"; use "bridge": on the host\'s network containers reach the instance metadata, and its role\'s credentials, despite hop limit 1',
+      );
+    }
+    const { containers, problem } = containerDefinitions(i);
+    if (problem) problems.push(problem);
+    containers.forEach((c, n) => {
+      const where = containerWhere(c, n);
+      const memory = c["memory"] ?? c["memoryReservation"];
+      if (typeof memory !== "number" || !(memory > 0)) {
+        problems.push(
+          `${where} memory is ${show(memory)}; set a limit in MiB (the catalog's memory)`,
+        );
+      }
+      const driver = record(c["logConfiguration"])["logDriver"];
+      if (driver !== "awslogs") {
+        problems.push(
+          `${where} logConfiguration.logDriver is ${show(driver)}; log to CloudWatch with "awslogs" and the stack's log group (kept logRetentionDays)`,
+        );
+      }
+      list(c["environment"])
+        .map(record)
+        .forEach((e, k) => {
+          if (
+            typeof e["name"] === "string" &&
+            isSecretName(e["name"]) &&
+            holdsPlainValue(e["value"])
+          ) {
+            problems.push(
+              `${where} environment[${k}] sets ${e["name"]} in plain text; pass it in secrets as { name, valueFrom: <Secrets Manager ARN> }`,
+            );
+          }
+        });
+    });
+    return problems;
+  },
+};
+
+/** The ECS containers of a task definition, as other rules read them (unreadable: none). */
+function ecsContainers(r: PolicyResource): Record<string, unknown>[] {
+  return r.type === T.taskDefinition ? containerDefinitions(r.inputs).containers : [];
+}
+
 /**
  * (l) Least-privilege roles: inline role policies and customer managed policies grant no NotAction
  * or NotResource, no "*" or "<service>:*" action, and "*" resources only for the actions of
@@ -641,6 +921,9 @@ export const RULES: readonly PolicyRule[] = [
   noSshIngress,
   noPublicIps,
   iamLeastPrivilege,
+  ecsServicesBlueGreen,
+  ecsCapacity,
+  ecsTaskDefinitions,
   secretsNotPlain,
 ];
 
