@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   checkResources,
+  formatViolations,
   imageReferenceProblem,
   isSecretName,
   RULES,
@@ -1111,10 +1112,23 @@ describe.each<{
       res("pulumi:providers:aws", "aws", { skipCredentialsValidation: "false" }),
       res("x:y:Z", "cert", { tlsCert: "-----BEGIN CERTIFICATE-----\nMIIB\n" }),
       goodInstance(),
+      res(T.secretVersion, "prod-registry-credentials", {
+        secretId: SECRET,
+        secretString: "[secret]",
+      }),
       // The registry credentials' ARN is no secret; the definitions are rendered JSON anyway.
       taskDefinition([appContainer()]),
     ],
     failing: [
+      [
+        res(T.secretVersion, "prod-registry-credentials", {
+          secretId: SECRET,
+          secretString: '{"username":"deploy","password":"pw"}',
+        }),
+        [
+          "inputs.secretString looks secret but is plain text; pass it as a secret (pulumi.secret, config.requireSecret)",
+        ],
+      ],
       [
         goodContainer({ envs: ["LOG_LEVEL=info", "REGISTRY_HTTP_SECRET=abc"] }),
         ["inputs.envs[1] sets REGISTRY_HTTP_SECRET in plain text; pass the whole list as a secret"],
@@ -1177,6 +1191,7 @@ describe("helpers", () => {
     ["REGISTRY_TLS_KEY", true],
     ["privateKey", true],
     ["sshPrivateKeyPem", true],
+    ["secretString", true],
     ["apiToken", true],
     ["registryHtpasswd", true],
     ["httpTokens", false],
@@ -1187,6 +1202,46 @@ describe("helpers", () => {
     ["keepTags", false],
   ])("secret name %s is %s", (name, secret) => {
     expect(isSecretName(name)).toBe(secret);
+  });
+
+  it("passes a production estate in the shapes the ECS components declare", () => {
+    const estate = [
+      goodTemplate(),
+      goodGroup(),
+      goodCapacityProvider(),
+      goodService(),
+      taskDefinition([appContainer()]),
+      taskDefinition(
+        [appContainer({ name: "tests", portMappings: undefined, command: ["ci-test", "live"] })],
+        {},
+        "prod-api-tests",
+      ),
+      res(T.role, "prod-host", { assumeRolePolicy: trust("ec2.amazonaws.com") }),
+      attachment("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
+      res(T.role, "prod-task-execution", { assumeRolePolicy: trust("ecs-tasks.amazonaws.com") }),
+      rolePolicy("prod-task-execution", {
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: SECRET,
+      }),
+      res(T.secretVersion, "prod-registry-credentials", {
+        secretId: SECRET,
+        secretString: "[secret]",
+      }),
+      ingress("prod-api-lb-80-0", { cidrIpv4: "0.0.0.0/0", fromPort: 80, toPort: 80 }),
+      ingress("prod-api-lb-test-admin", {
+        cidrIpv4: "10.255.0.0/24",
+        fromPort: 8080,
+        toPort: 8080,
+      }),
+      ingress("prod-api-hosts-from-lb-blue", {
+        referencedSecurityGroupId: "sg-lb",
+        fromPort: 6060,
+        toPort: 6060,
+      }),
+      res(T.subnet, "prod-private-us-east-1a", { mapPublicIpOnLaunch: false }),
+    ];
+    expect(formatViolations(checkResources(estate))).toBe("");
   });
 
   it("names a rule for every violation and reports resources in order", () => {

@@ -68,6 +68,7 @@ export const T = {
   iamPolicy: "aws:iam/policy:Policy",
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
 } as const;
 
 const show = (value: unknown): string => (value === undefined ? "not set" : JSON.stringify(value));
@@ -831,8 +832,20 @@ const SECRET_KEY_QUALIFIERS = new Set([
   "signing",
   "auth",
 ]);
-/** Trailing words that only say how the secret is written: `privateKeyPem`, `PASSWORD_B64`. */
-const ENCODING_WORDS = new Set(["pem", "value", "data", "text", "content", "base64", "b64"]);
+/**
+ * Trailing words that only say how the secret is written: `privateKeyPem`, `PASSWORD_B64`, a
+ * Secrets Manager version's `secretString`.
+ */
+const ENCODING_WORDS = new Set([
+  "pem",
+  "value",
+  "data",
+  "text",
+  "content",
+  "string",
+  "base64",
+  "b64",
+]);
 
 /**
  * Whether a setting or variable name says it holds a secret: it ends in a secret noun (optionally
