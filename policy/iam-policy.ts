@@ -69,7 +69,7 @@ const strings = (value: unknown): string[] =>
 
 /**
  * A policy document's statements, or a message saying why it cannot be read. `undefined` (not
- * known yet, or the offline plan's secret mask) yields no statements and no message.
+ * known yet), "" and the offline plan's secret mask yield no statements and no message.
  */
 export function policyStatements(
   field: string,
@@ -77,7 +77,8 @@ export function policyStatements(
 ): { statements: Statement[]; problem?: string } {
   let doc = document;
   if (typeof doc === "string") {
-    if (doc === "[secret]") return { statements: [] };
+    // The mask, or "" (an inline policy being removed): nothing to read.
+    if (doc === "[secret]" || doc === "") return { statements: [] };
     try {
       doc = JSON.parse(doc) as unknown;
     } catch {

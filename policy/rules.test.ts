@@ -759,6 +759,11 @@ describe.each<{
       }),
       attachment("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
       attachment("arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"),
+      // An empty inline policy entry is how a role drops the inline policies it had.
+      res(T.role, "prod-flow-logs", {
+        assumeRolePolicy: trust("vpc-flow-logs.amazonaws.com"),
+        inlinePolicies: [{}, { name: "gone", policy: "" }],
+      }),
       res(T.role, "prod-ecs-load-balancers", {
         assumeRolePolicy: trust("ecs.amazonaws.com"),
         managedPolicyArns: [
