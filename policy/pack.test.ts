@@ -133,6 +133,27 @@ describe("the policy pack served to the engine", () => {
     expect(await analyze(T.dockerVolume, "data", { name: "data" }, true)).toEqual([]);
   });
 
+  it("blocks an ECS service that cannot roll back and an inline policy on every resource", async () => {
+    const service = await analyze(T.ecsService, "prod-api", {
+      deploymentConfiguration: { strategy: "ROLLING" },
+      deploymentCircuitBreaker: { enable: true, rollback: false },
+    });
+    expect([...new Set(service.map((d) => d.policy))]).toEqual([
+      "ecs-services-blue-green-rollback",
+    ]);
+    expect(service.map((d) => d.message).join("\n")).toContain(
+      'deploymentConfiguration.strategy is "ROLLING"; set "BLUE_GREEN"',
+    );
+    const policy = await analyze(T.rolePolicy, "prod-hook", {
+      role: "prod-hook",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "ecs:RunTask", Resource: "*" }],
+      }),
+    });
+    expect(policy.map((d) => d.policy)).toEqual(["iam-least-privilege"]);
+  });
+
   it("blocks an unprotected volume from the resource options the engine sends", async () => {
     const diagnostics = await analyze(T.dockerVolume, "data", { name: "data" });
     expect(diagnostics.map((d) => d.policy)).toEqual(["stateful-resources-protected"]);
