@@ -175,14 +175,11 @@ export const HOST_NETWORK_ROLES: Readonly<Record<string, string>> = {
 
 /**
  * Containers that keep a writable rootfs, each with its reason: those with `uploads` (the docker
- * provider copies uploads into `/` before the start, which Docker refuses on a read-only rootfs),
- * and production slots (label `ci-platform.slot`: the service's own image, whose writes the
- * platform does not know).
+ * provider copies uploads into `/` before the start, which Docker refuses on a read-only rootfs).
+ * The services' own images run on ECS in production, and on CI hosts from the pipeline.
  */
 function writableRootfsReason(inputs: Readonly<Record<string, unknown>>): string | undefined {
-  if (list(inputs["uploads"]).length > 0) return "uploads";
-  if (labelValue(inputs, "ci-platform.slot") !== undefined) return "service slot";
-  return undefined;
+  return list(inputs["uploads"]).length > 0 ? "uploads" : undefined;
 }
 
 function labelValue(inputs: Readonly<Record<string, unknown>>, label: string): string | undefined {
