@@ -9,9 +9,9 @@ import {
   nanoCpus,
   PIDS_LIMIT_LABEL,
   readBackCpus,
-} from "../components/ci-host/container-limits";
+} from "../components/docker/container-limits";
 
-import { isWorldOpen, parseCidr } from "../components/config/ipv4";
+import { isWorldOpen, parseCidr } from "../components/model/ipv4";
 import { identityPolicyProblems, managedPolicyProblem, trustPolicyProblems } from "./iam-policy";
 
 /** A resource as the offline plan (and, for the rules it can run, the policy pack) sees it. */

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { SERVICE_CATALOG } from "../components/catalog/catalog";
-import { slotPorts } from "../components/release/slots";
+import { slotPorts } from "../components/model/slots";
 import type { Evaluation, PlannedResource } from "../tools/plan/evaluate";
 import { renderPlanJson } from "../tools/plan/render";
 import { diffPlans, type PlanDiff } from "../tools/review/plan-diff";

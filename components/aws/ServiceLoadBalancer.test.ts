@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_CATALOG, type AppEntry } from "../catalog/catalog";
 import type { StackApp } from "../config/types";
-import { slotPorts } from "../release/slots";
+import { slotPorts } from "../model/slots";
 import { evaluateProgram, type Evaluation, type PlannedResource } from "../../tools/plan/evaluate";
 import { ServiceLoadBalancer } from "./ServiceLoadBalancer";
 

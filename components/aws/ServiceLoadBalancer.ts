@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackApp } from "../config/types";
-import { otherSlot, SLOTS, type Slot } from "../release/slots";
+import { otherSlot, SLOTS, type Slot } from "../model/slots";
 
 export interface ServiceLoadBalancerArgs {
   /** The service: its slot ports and health path. */

@@ -1,6 +1,6 @@
 /** Production's pure parts: the VPC's address plan, tags, bucket and trust policies. */
 import { VPC_SUBNET_PREFIX_BITS } from "../catalog/allocation";
-import { formatCidr, parseCidr } from "../config/ipv4";
+import { formatCidr, parseCidr } from "../model/ipv4";
 
 export interface ZoneSubnets {
   readonly zone: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SERVICE_CATALOG, type AppEntry } from "../catalog/catalog";
 import type { StackApp } from "../config/types";
-import { slotPorts } from "../release/slots";
+import { slotPorts } from "../model/slots";
 import {
   appContainerDefinitions,
   cpuUnits,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cidrContains, parseCidr, parseIpv4 } from "../config/ipv4";
+import { cidrContains, parseCidr, parseIpv4 } from "../model/ipv4";
 import {
   allocateHostPorts,
   allocateNodeIps,

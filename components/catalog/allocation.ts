@@ -10,7 +10,7 @@ import {
   formatIpv4,
   parseIpv4,
   type Cidr,
-} from "../config/ipv4";
+} from "../model/ipv4";
 
 /** FNV-1a, 32 bit: a stable, dependency-free hash for choosing a name's preferred slot. */
 export function fnv1a(text: string): number {

@@ -4,7 +4,7 @@ import type { DatastoreEntry } from "../catalog/catalog";
 import type { CiHostConfig } from "../config/types";
 import { DevServices } from "../services/DevServices";
 import { ProductionLikeServices } from "../services/ProductionLikeServices";
-import { HostImages } from "./HostImages";
+import { HostImages } from "../docker/HostImages";
 import { HostPreparation, type TrustedRegistry } from "./HostPreparation";
 
 export interface CiHostArgs {

@@ -2,8 +2,8 @@ import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerHost, HostPrepConfig } from "../config/types";
 import { renderDaemonJson, renderHostPrepScript } from "./ci-host-render";
-import { hostCommand } from "./HostCommand";
-import { commandLine } from "./shell";
+import { hostCommand } from "../docker/HostCommand";
+import { commandLine } from "../docker/shell";
 
 /** A registry the host's engine must trust: its CA goes to `<certsDir>/<address>/ca.crt`. */
 export interface TrustedRegistry {

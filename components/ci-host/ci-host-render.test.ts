@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerName, imageSlug, memoryLimits, onlyCapabilities } from "./ci-host-render";
+import { containerName, imageSlug, memoryLimits, onlyCapabilities } from "../docker/docker-render";
 
 describe("ci-host names", () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { Slot, SlotPorts } from "../release/slots";
+import type { Slot, SlotPorts } from "../model/slots";
 import type { AppEntry, DatastoreEntry } from "../catalog/catalog";
 
 /** What a stack builds: CI hosts with Docker, or the production estate on AWS. */
@@ -254,4 +254,10 @@ export interface ConfigIssue {
   readonly path: string;
   /** The message, naming the bad value and the fix. */
   readonly message: string;
+}
+
+/** What the `services` block selects from the catalog: the blocks read after it judge against it. */
+export interface Selection {
+  readonly datastores: DatastoreEntry[];
+  readonly apps: StackApp[];
 }

@@ -10,12 +10,17 @@ import {
   parseIpv4,
   publicAddressCount,
   type Cidr,
-} from "./ipv4";
-import { isRegistryUser } from "../registry/htpasswd";
-import { isDnsLabel, isDomainName, DNS_LABEL_RULE } from "./names";
+} from "../model/ipv4";
+import { isRegistryUser } from "../model/names";
+import { isDnsLabel, isDomainName, DNS_LABEL_RULE } from "../model/names";
 import { isPemCertificate, positiveInteger, Reader, show, wholeNumber } from "./reader";
-import type { AwsConfig, HostClassConfig, ReleaseConfig, ServiceScalingConfig } from "./types";
-import type { Selection } from "./validate";
+import type {
+  AwsConfig,
+  HostClassConfig,
+  Selection,
+  ReleaseConfig,
+  ServiceScalingConfig,
+} from "./types";
 
 export const DEFAULT_VPC_CIDR = "10.0.0.0/16";
 

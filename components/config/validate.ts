@@ -30,15 +30,21 @@ import {
   parseCidr,
   parseIpv4,
   type Cidr,
-} from "./ipv4";
+} from "../model/ipv4";
 import { rawValuesFromEngine } from "./raw-values";
-import { DNS_LABEL_RULE, isDnsLabel, isDomainName, isStackName, STACK_NAME_RULE } from "./names";
+import {
+  DNS_LABEL_RULE,
+  isDnsLabel,
+  isDomainName,
+  isStackName,
+  STACK_NAME_RULE,
+} from "../model/names";
 import { describeClash, findPortClashes, type PortClaim } from "./port-claims";
 import { hostPath, isPemCertificate, positiveInteger, Reader, show } from "./reader";
 import { readAws } from "./validate-aws";
-import { JENKINS_LTS_VERSION } from "../jenkins/plugins";
-import { isRegistryUser } from "../registry/htpasswd";
-import { isSlot, SLOT_PORT_OFFSET, slotPorts, type Slot } from "../release/slots";
+import { JENKINS_LTS_VERSION } from "../model/pins";
+import { isRegistryUser } from "../model/names";
+import { isSlot, SLOT_PORT_OFFSET, slotPorts, type Slot } from "../model/slots";
 import {
   PLATFORM_KINDS,
   type CiHostConfig,
@@ -53,7 +59,7 @@ import {
   type DockerHost,
   type PlatformConfig,
   type PlatformKind,
-  type StackApp,
+  type Selection,
 } from "./types";
 
 export interface SecretSetting {
@@ -349,11 +355,6 @@ function readKind(r: Reader, value: unknown): PlatformKind | undefined {
     );
   }
   return value as PlatformKind;
-}
-
-export interface Selection {
-  readonly datastores: DatastoreEntry[];
-  readonly apps: StackApp[];
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;

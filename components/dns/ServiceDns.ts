@@ -1,15 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
-import { PLATFORM_LIMITS } from "../ci-host/container-limits";
+import { applyPidsLimit, hardenedContainerArgs } from "../docker/container-defaults";
+import { PLATFORM_LIMITS } from "../docker/container-limits";
 import type { DockerHost } from "../config/types";
-import {
-  containerName,
-  DNSMASQ_CONF_PATH,
-  onlyCapabilities,
-  PLATFORM_IMAGES,
-} from "../ci-host/ci-host-render";
-import type { HostImages } from "../ci-host/HostImages";
+import { containerName, onlyCapabilities } from "../docker/docker-render";
+import { DNSMASQ_CONF_PATH } from "./dns-render";
+import { PLATFORM_IMAGES } from "../model/pins";
+import type { HostImages } from "../docker/HostImages";
 import { renderDnsmasqConf, type DnsRecord } from "./dns-render";
 
 export interface ServiceDnsArgs {

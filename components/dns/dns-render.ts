@@ -33,3 +33,6 @@ export function renderDnsmasqConf(
     "",
   ].join("\n");
 }
+
+/** Where the rendered dnsmasq configuration is placed inside the resolver container. */
+export const DNSMASQ_CONF_PATH = "/etc/ci-platform/dnsmasq.conf";

@@ -1,9 +1,9 @@
-import { releaseProxyContainerName } from "../release/ReleaseProxy";
+import { releaseProxyContainerName } from "../docker/docker-render";
 import type * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreEntry } from "../catalog/catalog";
-import { hostCommand, RUN_SCRIPT_FROM_STDIN } from "../ci-host/HostCommand";
+import { hostCommand, RUN_SCRIPT_FROM_STDIN } from "../docker/HostCommand";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
 import {
   JENKINS_CREDENTIALS,
@@ -15,7 +15,8 @@ import {
   renderSecretsInput,
 } from "./jenkins-render";
 import { readPipelineScripts } from "./pipeline-files";
-import { JAVA_PACKAGE, JENKINS_PLUGINS } from "./plugins";
+import { JAVA_PACKAGE } from "../model/pins";
+import { JENKINS_PLUGINS } from "./plugins";
 
 export interface JenkinsHostArgs {
   readonly stack: string;

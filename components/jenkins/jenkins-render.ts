@@ -5,10 +5,10 @@
  */
 import { parse, stringify } from "yaml";
 import { DEFAULT_APP_BASE_IMAGE, type DatastoreEntry } from "../catalog/catalog";
-import { containerName } from "../ci-host/ci-host-render";
-import { shellQuote } from "../ci-host/shell";
+import { containerName } from "../docker/docker-render";
+import { shellQuote } from "../docker/shell";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
-import type { SlotPorts } from "../release/slots";
+import type { SlotPorts } from "../model/slots";
 
 export interface JenkinsLayout {
   /** JENKINS_HOME. */

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JENKINS_DEFAULTS } from "../config/validate";
 import { renderPluginsFile } from "./jenkins-render";
-import { JAVA_PACKAGE, JENKINS_LTS_VERSION, JENKINS_PLUGINS } from "./plugins";
+import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../model/pins";
+import { JENKINS_PLUGINS } from "./plugins";
 
 /** The record of the plugin BOM read for the pinned LTS line. */
 interface BomRecord {

@@ -6,15 +6,6 @@
  * list to.
  */
 
-/** Jenkins LTS installed on every CI host (Debian package `jenkins`). */
-export const JENKINS_LTS_VERSION = "2.580.1";
-
-/**
- * Debian package providing the Java runtime Jenkins runs on. The 2.555.x and later LTS lines run
- * on Java 21 or 25 only; Debian 13 has this package in main (Debian 12 has only Java 17).
- */
-export const JAVA_PACKAGE = "openjdk-21-jre-headless";
-
 /**
  * Plugin id -> version, for the plugin installation manager's plugins.txt. The Pipeline plugins
  * are listed one by one (the BOM does not manage the `workflow-aggregator` bundle), one for each

@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { containerName } from "../ci-host/ci-host-render";
-import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
-import { PLATFORM_LIMITS } from "../ci-host/container-limits";
-import type { HostImages } from "../ci-host/HostImages";
+import { containerName } from "../docker/docker-render";
+import { applyPidsLimit, hardenedContainerArgs } from "../docker/container-defaults";
+import { PLATFORM_LIMITS } from "../docker/container-limits";
+import type { HostImages } from "../docker/HostImages";
 import { platformNetworkSubnets } from "../catalog/allocation";
-import { parseCidr } from "../config/ipv4";
+import { parseCidr } from "../model/ipv4";
 import type { DockerHost, RegistryConfig } from "../config/types";
 import {
   NGINX_CONF_PATH,
@@ -16,12 +16,7 @@ import {
   renderRegistryConfig,
   renderRegistryNginxConf,
 } from "./registry-render";
-
-/** Images of the registry and its front; any nginx image with `sh` works. */
-export const REGISTRY_IMAGES = {
-  registry: "registry:2.8.3",
-  nginx: "nginx:1.27-alpine",
-} as const;
+import { REGISTRY_IMAGES } from "../model/pins";
 
 /** The registry's name on its private network, which nginx proxies to. */
 const UPSTREAM_ALIAS = "registry";

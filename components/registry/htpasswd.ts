@@ -3,18 +3,14 @@
  * stack config: a bcrypt salt is random, so hashing at deploy time would change the file (and
  * restart nginx) on every `up`; hashing once, when a user is added, keeps it stable.
  */
+import { isRegistryUser } from "../model/names";
 
 export interface HtpasswdEntry {
   readonly user: string;
   readonly hash: string;
 }
 
-const USER = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
-
-export function isRegistryUser(user: string): boolean {
-  return USER.test(user);
-}
 
 /** Parses htpasswd text; throws naming the line when an entry is not `user:<bcrypt hash>`. */
 export function parseHtpasswd(text: string): HtpasswdEntry[] {

@@ -1,12 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostImages } from "../ci-host/HostImages";
-import { hostCommand } from "../ci-host/HostCommand";
-import { containerName } from "../ci-host/ci-host-render";
-import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
-import { PLATFORM_LIMITS } from "../ci-host/container-limits";
-import { commandLine } from "../ci-host/shell";
-import { REGISTRY_IMAGES } from "../registry/PrivateRegistry";
+import type { HostImages } from "../docker/HostImages";
+import { hostCommand } from "../docker/HostCommand";
+import { containerName } from "../docker/docker-render";
+import { applyPidsLimit, hardenedContainerArgs } from "../docker/container-defaults";
+import { PLATFORM_LIMITS } from "../docker/container-limits";
+import { commandLine } from "../docker/shell";
+import { REGISTRY_IMAGES } from "../model/pins";
 import type { DockerHost, StackApp } from "../config/types";
 import {
   PROXY_CONTAINER_LAYOUT,
@@ -17,14 +17,10 @@ import {
   renderReleaseProxyServers,
   renderSwitchScript,
 } from "./release-render";
+import { releaseProxyContainerName } from "../docker/docker-render";
 
 /** Any nginx image with `sh` works; the same one as the registry's front, so a host pulls one. */
 export const RELEASE_PROXY_IMAGE = REGISTRY_IMAGES.nginx;
-
-/** The proxy's container name on a host of `stack`; the pipeline and `npm run release` use it. */
-export function releaseProxyContainerName(stack: string): string {
-  return containerName(stack, "release-proxy");
-}
 
 export interface ReleaseProxyArgs {
   /** Stack name, part of the container's name. */

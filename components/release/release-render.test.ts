@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { containerName } from "../ci-host/ci-host-render";
+import { containerName } from "../docker/docker-render";
 import {
   PROXY_CONTAINER_LAYOUT,
   proxyExecCommand,
@@ -21,7 +21,7 @@ import {
   renderReleaseProxyConf,
   renderSwitchScript,
 } from "./release-render";
-import { otherSlot, slotContainerName, slotPorts, SLOTS, type Slot } from "./slots";
+import { otherSlot, slotContainerName, slotPorts, SLOTS, type Slot } from "../model/slots";
 
 const LIB = path.resolve(__dirname, "../jenkins/pipeline/lib.sh");
 

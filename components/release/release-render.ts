@@ -4,8 +4,8 @@
  * in a directory nginx includes; switching rewrites that file and reloads nginx gracefully, so
  * requests in flight finish on the old slot and new ones go to the new slot, none refused.
  */
-import { shellQuote, shellWord } from "../ci-host/shell";
-import type { Slot, SlotPorts } from "./slots";
+import { shellQuote, shellWord } from "../docker/shell";
+import type { Slot, SlotPorts } from "../model/slots";
 
 /** Where things are for the proxy's nginx. */
 export interface ProxyLayout {

@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreEntry } from "../catalog/catalog";
-import { containerName } from "../ci-host/ci-host-render";
-import { applyPidsLimit, hardenedContainerArgs } from "../ci-host/container-defaults";
-import { readOnlyRootfs } from "../ci-host/container-limits";
+import { containerName } from "../docker/docker-render";
+import { applyPidsLimit, hardenedContainerArgs } from "../docker/container-defaults";
+import { readOnlyRootfs } from "../docker/container-limits";
 import type { DockerHost } from "../config/types";
-import type { HostImages } from "../ci-host/HostImages";
+import type { HostImages } from "../docker/HostImages";
 import { datastoreEnvs } from "./datastore-env";
 import { datastoreHealthcheck } from "./services-render";
 

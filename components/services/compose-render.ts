@@ -1,7 +1,7 @@
 /** The dev-minimal set as a docker-compose.yml for laptops, from the same catalog as the CI hosts. */
 import { stringify } from "yaml";
 import type { DatastoreEntry } from "../catalog/catalog";
-import { CONTAINER_LOG_OPTS, RESTART_POLICY } from "../ci-host/ci-host-render";
+import { CONTAINER_LOG_OPTS, RESTART_POLICY } from "../docker/docker-render";
 import { datastoreHealthcheck } from "./services-render";
 
 export function renderDevCompose(datastores: readonly DatastoreEntry[]): string {

@@ -29,7 +29,7 @@
  * declared `CMD` form is compared as the `CMD-SHELL` form it was given, and entrypoint words after
  * the first as the head of the command; the provider sends both as declared.
  */
-import { readBackCpus } from "../../components/ci-host/container-limits";
+import { readBackCpus } from "../../components/docker/container-limits";
 import { healthCommand, type Inputs } from "./docker-translate";
 
 /** The fields of `docker inspect <container>` the provider reads back. */

@@ -18,15 +18,13 @@ import type { PrivateDockerd } from "./dockerd";
 import { buildDnsmasqImage, buildNginxImage, buildRedirImage, buildRootfsImage } from "./images";
 import { runOk, which } from "./process";
 import { freeLoopbackPorts } from "./net";
-import {
-  RELEASE_PROXY_IMAGE,
-  releaseProxyContainerName,
-} from "../../components/release/ReleaseProxy";
+import { RELEASE_PROXY_IMAGE } from "../../components/release/ReleaseProxy";
+import { releaseProxyContainerName } from "../../components/docker/docker-render";
 import {
   PROXY_CONTAINER_LAYOUT,
   renderReleaseProxyConf,
 } from "../../components/release/release-render";
-import type { SlotPorts } from "../../components/release/slots";
+import type { SlotPorts } from "../../components/model/slots";
 
 export const PIPELINE_DIR = path.join(PROJECT_ROOT, "components/jenkins/pipeline");
 export const SAMPLE_SERVICE_DIR = path.join(PROJECT_ROOT, "examples/sample-service");

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { DatastoreEntry } from "../../components/catalog/catalog";
-import { CONTAINER_LOG_OPTS, RESTART_POLICY } from "../../components/ci-host/ci-host-render";
+import { CONTAINER_LOG_OPTS, RESTART_POLICY } from "../../components/docker/docker-render";
 import { datastoreHealthcheck } from "../../components/services/services-render";
 import { validatedStackConfig } from "../../tools/stack-config";
 import { installComposePlugin } from "../harness/compose";

@@ -16,7 +16,7 @@ import {
   jobDslScripts,
   renderJenkinsSite,
 } from "../../components/jenkins/jenkins-render";
-import { releaseProxyContainerName } from "../../components/release/ReleaseProxy";
+import { releaseProxyContainerName } from "../../components/docker/docker-render";
 import { validatedStackConfig } from "../../tools/stack-config";
 import { run, type RunResult } from "../harness/process";
 import { PROJECT_ROOT } from "../mocks";

@@ -29,7 +29,7 @@ import {
   renderSecretsCommand,
   renderSecretsInput,
 } from "../../components/jenkins/jenkins-render";
-import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
+import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/model/pins";
 import type { Evaluation } from "../../tools/plan/evaluate";
 import { run } from "../harness/process";
 import { editedStackConfig, evaluateStack, findResource } from "../mocks";

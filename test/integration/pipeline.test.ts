@@ -34,7 +34,7 @@ import { httpGet, startRegistryStack, type RegistryStack } from "../harness/regi
 import { expectOk, inspectDigest, registryFlags, skopeo } from "../harness/registry-images";
 import { useDockerd } from "../harness/use-dockerd";
 import { standInBody } from "../harness/datastore-images";
-import type { Slot } from "../../components/release/slots";
+import type { Slot } from "../../components/model/slots";
 
 /** The sample service's two release slots on the host. */
 const slotContainer = (slot: Slot): string => `${STACK}-${SAMPLE_SERVICE}-${slot}`;

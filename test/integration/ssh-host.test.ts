@@ -15,7 +15,7 @@ import { parseDocument, type YAMLMap } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
-import { JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
+import { JENKINS_LTS_VERSION } from "../../components/model/pins";
 import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
 import { readStackFile } from "../../tools/plan/stack-file";
 import { run, type RunResult } from "../../tools/process";

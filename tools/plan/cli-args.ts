@@ -1,5 +1,5 @@
 /** The plan command's arguments. */
-import { isStackName, STACK_NAME_RULE } from "../../components/config/names";
+import { isStackName, STACK_NAME_RULE } from "../../components/model/names";
 
 const USAGE =
   "usage: npm run plan -- --stack <testing|staging|production> [--json] [--file <stack yaml>]";

@@ -6,7 +6,7 @@
  * host that runs them (DOCKER_HOST is set from the stack config).
  */
 import { resolve } from "node:path";
-import { containerName } from "../../components/ci-host/ci-host-render";
+import { containerName } from "../../components/docker/docker-render";
 import {
   NGINX_CONTAINER_LAYOUT,
   REGISTRY_CONFIG_PATH,

@@ -4,7 +4,7 @@
  * Pure: the validated app after the edit in, lines out.
  */
 import type { StackApp } from "../../components/config/types";
-import { otherSlot } from "../../components/release/slots";
+import { otherSlot } from "../../components/model/slots";
 
 export type AwsReleaseKind = "release" | "rollback";
 

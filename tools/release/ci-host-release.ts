@@ -4,11 +4,11 @@
  * runs the copy Jenkins has there, so both take the same per-service deploy lease.
  */
 import { join } from "node:path";
-import { containerName } from "../../components/ci-host/ci-host-render";
-import { argvCommandLine } from "../../components/ci-host/shell";
+import { containerName } from "../../components/docker/docker-render";
+import { argvCommandLine } from "../../components/docker/shell";
 import type { CiHostConfig, PlatformConfig, StackApp } from "../../components/config/types";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
-import { releaseProxyContainerName } from "../../components/release/ReleaseProxy";
+import { releaseProxyContainerName } from "../../components/docker/docker-render";
 import { PROXY_CONTAINER_LAYOUT } from "../../components/release/release-render";
 import type { ReleaseArgs } from "./args";
 

@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PlatformConfig } from "../../components/config/types";
-import { isSlot, otherSlot } from "../../components/release/slots";
+import { isSlot, otherSlot } from "../../components/model/slots";
 import { run } from "../process";
 import { validatedStackConfig, writeValidatedStackFile } from "../stack-config";
 import { checkSsh, sshTarget } from "../ssh/preflight";

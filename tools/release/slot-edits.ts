@@ -12,7 +12,7 @@
  *   liveSlot:        the other slot: the new revision publishes on that slot's host port, so ECS
  *                    can run the old and the new revision side by side on every instance
  */
-import { isSlot, otherSlot, type Slot } from "../../components/release/slots";
+import { isSlot, otherSlot, type Slot } from "../../components/model/slots";
 import { appSetting, DEFAULT_PROJECT, requireSelected, setAppSettings } from "../stack-yaml";
 
 function liveSlotOf(yamlText: string, service: string, project: string): Slot {

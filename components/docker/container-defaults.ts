@@ -1,7 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type { DockerHost } from "../config/types";
-import { CONTAINER_LOG_OPTS, memoryLimits, RESTART_POLICY } from "./ci-host-render";
+import { CONTAINER_LOG_OPTS, memoryLimits, RESTART_POLICY } from "./docker-render";
 import { cpuAndPidsLimits, pidsLimitCommand, type ContainerLimits } from "./container-limits";
 import { hostCommand } from "./HostCommand";
 import { commandLine } from "./shell";

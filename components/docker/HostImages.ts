@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { imageSlug } from "./ci-host-render";
+import { imageSlug } from "./docker-render";
 
 export interface HostImagesArgs {
   /** Provider of the host's Docker engine. */

@@ -30,3 +30,10 @@ export function isStackName(name: string): boolean {
 
 export const STACK_NAME_RULE =
   "use up to 100 letters, digits, '-', '_' and '.', starting with a letter or digit";
+
+const REGISTRY_USER = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** True for a name the registry's htpasswd and role maps accept as a user. */
+export function isRegistryUser(user: string): boolean {
+  return REGISTRY_USER.test(user);
+}
