@@ -19,9 +19,10 @@ export default defineConfig({
       },
       {
         test: {
-          // The command-line tools run end to end as child processes: seconds each.
+          // The command-line tools (and the policy pack's server) run end to end as child
+          // processes: seconds each.
           name: "cli",
-          include: ["tools/**/*.cli.test.ts"],
+          include: ["tools/**/*.cli.test.ts", "policy/**/*.cli.test.ts"],
           environment: "node",
           testTimeout: 120_000,
         },
