@@ -4,15 +4,14 @@
  * services (one refused, one answering 503, one too slow, one flapping), the dashboard probes them
  * until the history strips fill, and headless Chromium photographs the page at 1200x800.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { PNG } from "pngjs";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { sleep, waitFor } from "../process";
 import { screenshot } from "./chromium";
-import { readPngHeader } from "./png";
 import { startDashboard } from "./server";
 import { startStubs, type StubBehaviour } from "./stubs";
-import { readFileSync } from "node:fs";
 
 const ROUNDS = 20;
 
@@ -58,7 +57,7 @@ async function main(): Promise<void> {
   } finally {
     await stubs.close();
   }
-  const header = readPngHeader(readFileSync(out));
+  const header = PNG.sync.read(readFileSync(out));
   process.stdout.write(
     `wrote ${out}: ${header.width}x${header.height}, ${Math.round(statSync(out).size / 1024)} KiB\n`,
   );
