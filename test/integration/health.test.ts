@@ -2,20 +2,22 @@
  * `npm run health` against stub endpoints on 127.0.0.1: one up (200), one down (a closed port),
  * one slow (answers after the probe's timeout), one wrong (503), one reset mid-request. The CLI's table, JSON and exit
  * code; a stack's 25 services from the outputs shape, timed; and the `--serve` dashboard in real
- * headless Chromium (Debian's `chromium`, from .ci/install-deps.sh): its DOM and a screenshot.
+ * headless Chromium (Debian's `chromium`, from .ci/install-deps.sh, driven by playwright-core): its
+ * DOM and a screenshot of the same load, decoded with pngjs.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
-import { dumpDom, screenshot } from "../../tools/health/chromium";
+import { withPage } from "../../tools/health/browser";
 import type { ProbeResult } from "../../tools/health/classify";
 import type { StatusDocument } from "../../tools/health/history";
 import { STATUS_COLORS } from "../../tools/health/html";
-import { countPixels, decodePng, isGreen, isRed, readPngHeader } from "../../tools/health/png";
+import { countPixels, isGreen, isRed } from "../../tools/health/pixels";
 import { startStubs, type Stubs } from "../../tools/health/stubs";
 import { run, waitFor } from "../harness/process";
 
@@ -241,7 +243,15 @@ describe(
       expect(await getWithHost(`${base}api/status`, "evil.example.com")).toBe(403);
       expect((await fetch(`${base}nope`, { signal: AbortSignal.timeout(5000) })).status).toBe(404);
 
-      const dom = await dumpDom(base, { timeoutMs: 60_000 });
+      const png = join(dir, "dashboard.png");
+      const dom = await withPage(
+        base,
+        async (page) => {
+          await page.screenshot({ path: png });
+          return page.content();
+        },
+        { viewport: { width: 1200, height: 800 }, timeoutMs: 60_000 },
+      );
       const row = (service: string): string =>
         new RegExp(`<tr [^>]*data-service="${service}"[^>]*>.*?</tr>`).exec(dom)?.[0] ?? "";
       expect(row("down")).toContain('class="svc down"');
@@ -253,12 +263,9 @@ describe(
       expect(dom).toContain(`.badge.down, .tick.down { background: ${STATUS_COLORS.down}; }`);
       expect(dom).toContain("1 up, 3 down, 1 timeout");
 
-      const png = join(dir, "dashboard.png");
-      await screenshot(base, png, { width: 1200, height: 800 }, { timeoutMs: 60_000 });
-      const data = readFileSync(png);
-      expect(readPngHeader(data)).toMatchObject({ width: 1200, height: 800 });
+      const image = PNG.sync.read(readFileSync(png));
+      expect([image.width, image.height]).toEqual([1200, 800]);
       expect(statSync(png).size).toBeGreaterThan(5_000);
-      const image = decodePng(data);
       // Four red badges and their strips; one green badge and its strip.
       expect(countPixels(image, isRed)).toBeGreaterThan(1_000);
       expect(countPixels(image, isGreen)).toBeGreaterThan(300);

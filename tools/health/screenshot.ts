@@ -2,17 +2,17 @@
  * `npm run health:screenshot [-- --out <file.png>]`: regenerates the README's dashboard picture
  * (docs/health-dashboard.png). Stub endpoints on 127.0.0.1 stand in for the testing stack's 25
  * services (one refused, one answering 503, one too slow, one flapping), the dashboard probes them
- * until the history strips fill, and headless Chromium photographs the page at 1200x800.
+ * until the history strips fill, and headless Chromium (Debian's, driven by playwright-core)
+ * photographs the page at 1200x800.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { PNG } from "pngjs";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { sleep, waitFor } from "../process";
-import { screenshot } from "./chromium";
-import { readPngHeader } from "./png";
+import { withPage } from "./browser";
 import { startDashboard } from "./server";
 import { startStubs, type StubBehaviour } from "./stubs";
-import { readFileSync } from "node:fs";
 
 const ROUNDS = 20;
 
@@ -51,14 +51,17 @@ async function main(): Promise<void> {
         { timeoutMs: 60_000, intervalMs: 100 },
       );
       await sleep(50);
-      await screenshot(dashboard.url, out, { width: 1200, height: 800 }, { timeoutMs: 60_000 });
+      await withPage(dashboard.url, (page) => page.screenshot({ path: out }), {
+        viewport: { width: 1200, height: 800 },
+        timeoutMs: 60_000,
+      });
     } finally {
       await dashboard.close();
     }
   } finally {
     await stubs.close();
   }
-  const header = readPngHeader(readFileSync(out));
+  const header = PNG.sync.read(readFileSync(out));
   process.stdout.write(
     `wrote ${out}: ${header.width}x${header.height}, ${Math.round(statSync(out).size / 1024)} KiB\n`,
   );
