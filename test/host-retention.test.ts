@@ -1,7 +1,8 @@
 /**
- * The CI hosts' image retention (`select_image_retention` in the pipeline's `lib.sh`, shell because
- * a CI host need not have Node.js) decides exactly as the registry's (`selectRetention`), an image
- * id standing for a manifest digest and the images of containers for the deployed tags.
+ * The CI hosts' image retention (`select_image_retention` in the pipeline's `lib/retention.sh`,
+ * shell because a CI host need not have Node.js) decides exactly as the registry's
+ * (`selectRetention`), an image id standing for a manifest digest and the images of containers for
+ * the deployed tags.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";

@@ -9,6 +9,7 @@ import { containerName } from "../docker/docker-render";
 import { shellQuote } from "../docker/shell";
 import type { CiHostConfig, JenkinsConfig, RegistryConfig, StackApp } from "../config/types";
 import type { SlotPorts } from "../model/slots";
+import { pipelineEnv, REGISTRY_CREDENTIAL_VARIABLES } from "./pipeline-env";
 
 export interface JenkinsLayout {
   /** JENKINS_HOME. */
@@ -151,30 +152,32 @@ export const PIPELINE_STAGES = [
 
 /** The declarative Jenkinsfile of one service's job: the seven steps, each one shipped script. */
 export function renderJenkinsfile(job: PipelineJob, settings: PipelineSettings): string {
-  const env: [string, string][] = [
-    ["SERVICE", job.service],
-    ["GIT_URL", job.gitUrl],
-    ["GIT_BRANCH", job.gitBranch],
-    ["APP_HOST_PORT", String(job.appHostPort)],
-    ["BLUE_PORT", String(job.slotPorts.blue)],
-    ["GREEN_PORT", String(job.slotPorts.green)],
-    ["PROXY_CONTAINER", settings.proxyContainer],
-    ["DEV_PORTS", job.devPorts.join(" ")],
-    ["BASE_IMAGE", job.baseImage],
-    ["APP_MEMORY", job.memory],
-    ["APP_CPUS", job.cpus],
-    ["APP_PIDS_LIMIT", String(job.pidsLimit)],
-    ["NETWORKHOLDER_IMAGE", settings.networkholderImage],
-    ["STACK", settings.stack],
-    ["BACKEND_NETWORK", settings.backendNetwork],
-    ["RESOLVER_IP", settings.resolverIp],
-    ["SEARCH_DOMAIN", settings.searchDomain],
-    ["PIPELINE", settings.pipelineDir],
-    ["PUBLISH", settings.registry ? "true" : "false"],
-    ["STRIPPED", "true"],
-    ["REGISTRY", settings.registry ?? ""],
-    ["REGISTRY_CERT_DIR", settings.registryCertDir ?? ""],
-  ];
+  const env = pipelineEnv({
+    kind: "build",
+    service: {
+      service: job.service,
+      appHostPort: job.appHostPort,
+      slotPorts: job.slotPorts,
+      memory: job.memory,
+      cpus: job.cpus,
+      pidsLimit: job.pidsLimit,
+    },
+    host: {
+      stack: settings.stack,
+      backendNetwork: settings.backendNetwork,
+      resolverIp: settings.resolverIp,
+      searchDomain: settings.searchDomain,
+      proxyContainer: settings.proxyContainer,
+    },
+    gitUrl: job.gitUrl,
+    gitBranch: job.gitBranch,
+    devPorts: job.devPorts,
+    baseImage: job.baseImage,
+    networkholderImage: settings.networkholderImage,
+    pipelineDir: settings.pipelineDir,
+    registry: settings.registry,
+    registryCertDir: settings.registryCertDir,
+  });
   // Every script runs in the checkout, whatever Jenkins' own workspace holds.
   const run = (script: string): string => `sh 'WORKSPACE="$WORKSPACE/src" "$PIPELINE/${script}"'`;
   const [pull, ...rest] = PIPELINE_STAGES;
@@ -203,7 +206,7 @@ ${rest.map((s) => `    stage(${groovyString(s.name)}) {\n      steps {\n        
     stage(${groovyString(publish.name)}) {
       when { environment name: 'PUBLISH', value: 'true' }
       steps {
-        withCredentials([usernamePassword(credentialsId: 'registry', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {
+        withCredentials([usernamePassword(credentialsId: 'registry', usernameVariable: ${groovyString(REGISTRY_CREDENTIAL_VARIABLES.user)}, passwordVariable: ${groovyString(REGISTRY_CREDENTIAL_VARIABLES.password)})]) {
           ${run(publish.script)}
         }
       }

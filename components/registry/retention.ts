@@ -3,8 +3,9 @@
  * revision, so tags are grouped by manifest digest; a digest is ranked by its highest build number.
  *
  * The CI hosts apply the same rule to their local images after each deploy, an image id standing
- * for a digest: `select_image_retention` in `components/jenkins/pipeline/lib.sh` (shell, since a CI
- * host need not have Node.js). `test/host-retention.test.ts` checks that the two decide alike.
+ * for a digest: `select_image_retention` in `components/jenkins/pipeline/lib/retention.sh` (shell,
+ * since a CI host need not have Node.js). `test/host-retention.test.ts` checks that the two decide
+ * alike.
  */
 
 export interface TaggedManifest {

@@ -25,6 +25,7 @@ import {
   renderReleaseProxyConf,
 } from "../../components/release/release-render";
 import type { SlotPorts } from "../../components/model/slots";
+import { JENKINS_BUILD_VARIABLES, pipelineEnvRecord } from "../../components/jenkins/pipeline-env";
 
 export const PIPELINE_DIR = path.join(PROJECT_ROOT, "components/jenkins/pipeline");
 export const SAMPLE_SERVICE_DIR = path.join(PROJECT_ROOT, "examples/sample-service");
@@ -45,7 +46,7 @@ export const NETWORKHOLDER_IMAGE = "ci-platform/networkholder:1";
 /** Dev-minimal datastores: the stand-in images the program's containers run, and their ports. */
 const DATASTORES = SERVICE_CATALOG.filter((e): e is DatastoreEntry => e.kind === "datastore");
 /** The ports the sample service's pipeline forwards in step 4. */
-export const SAMPLE_DEV_PORTS = "27017 6379";
+export const SAMPLE_DEV_PORTS = [27017, 6379] as const;
 
 export interface PipelineEstate {
   /** Production-like node name -> the IP the program declared for it. */
@@ -282,32 +283,46 @@ export const SAMPLE_LIMITS = (() => {
   return { memory: `${app.memoryMb}m`, cpus: app.cpus, pidsLimit: app.pidsLimit };
 })();
 
-/** What Jenkins' environment gives every step of one build (see the Jenkinsfile renderer). */
+/**
+ * What Jenkins' environment gives every step of one build: the contract's variables for the sample
+ * service on the testing host (`pipelineEnv`, as the Jenkinsfile renderer builds them), what
+ * Jenkins sets itself (BUILD_NUMBER, WORKSPACE), and this run's engine, lock dir and short bounds.
+ */
 export function buildEnv(o: BuildEnvOptions): Record<string, string> {
-  return {
-    APP_MEMORY: SAMPLE_LIMITS.memory,
-    APP_CPUS: SAMPLE_LIMITS.cpus,
-    APP_PIDS_LIMIT: String(SAMPLE_LIMITS.pidsLimit),
-    ...o.dockerd.env,
-    DOCKER_BUILDKIT: "0",
-    SERVICE: SAMPLE_SERVICE,
-    GIT_URL: o.repo.url,
-    GIT_BRANCH: o.branch ?? "main",
+  const contract = pipelineEnvRecord({
+    kind: "build",
+    service: {
+      service: SAMPLE_SERVICE,
+      appHostPort: o.ports.hostPort,
+      slotPorts: o.ports.slotPorts,
+      memory: SAMPLE_LIMITS.memory,
+      cpus: SAMPLE_LIMITS.cpus,
+      pidsLimit: SAMPLE_LIMITS.pidsLimit,
+    },
+    host: {
+      stack: STACK,
+      backendNetwork: BACKEND_NETWORK,
+      resolverIp: RESOLVER_IP,
+      searchDomain: SEARCH_DOMAIN,
+      proxyContainer: PROXY_CONTAINER,
+    },
+    gitUrl: o.repo.url,
+    gitBranch: o.branch ?? "main",
+    devPorts: SAMPLE_DEV_PORTS,
+    baseImage: NODE_BASE_IMAGE,
+    networkholderImage: NETWORKHOLDER_IMAGE,
+    pipelineDir: PIPELINE_DIR,
+  });
+  const jenkins: Record<(typeof JENKINS_BUILD_VARIABLES)[number], string> = {
     BUILD_NUMBER: String(o.buildNumber),
     WORKSPACE: o.workspace,
-    BASE_IMAGE: NODE_BASE_IMAGE,
-    DEV_PORTS: SAMPLE_DEV_PORTS,
-    STACK,
-    BACKEND_NETWORK,
-    RESOLVER_IP,
-    SEARCH_DOMAIN,
-    APP_HOST_PORT: String(o.ports.hostPort),
-    BLUE_PORT: String(o.ports.slotPorts.blue),
-    GREEN_PORT: String(o.ports.slotPorts.green),
-    PROXY_CONTAINER,
+  };
+  return {
+    ...o.dockerd.env,
+    DOCKER_BUILDKIT: "0",
+    ...contract,
+    ...jenkins,
     RELEASE_GRACE: "1",
-    PUBLISH: "false",
-    STRIPPED: "false",
     CI_LOCK_DIR: o.lockDir,
     HEALTH_TIMEOUT: "30",
     ...o.extra,

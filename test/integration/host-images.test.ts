@@ -1,7 +1,7 @@
 /**
- * Image retention on a CI host (`remove_old_images` in the pipeline's `lib.sh`, which step 6 runs
- * after a deploy passed its live tests) against a private Docker engine: services built and
- * deployed several times, the real shell function run through bash as the step runs it.
+ * Image retention on a CI host (`remove_old_images` in the pipeline's `lib/retention.sh`, which
+ * step 6 runs after a deploy passed its live tests) against a private Docker engine: services
+ * built and deployed several times, the real shell function run through bash as the step runs it.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";

@@ -29,6 +29,7 @@ import {
   renderSecretsCommand,
   renderSecretsInput,
 } from "../../components/jenkins/jenkins-render";
+import { readPipelineScripts } from "../../components/jenkins/pipeline-files";
 import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/model/pins";
 import type { Evaluation } from "../../tools/plan/evaluate";
 import { run } from "../harness/process";
@@ -229,7 +230,19 @@ describe(
       expect(dropIn).toContain(
         `LoadCredential=ci-platform-admin-password:${systemd}/jenkins.service.d/credentials/ci-platform-admin-password\n`,
       );
-      expect(existsSync(join(home, "ci-platform/pipeline/run-all.sh"))).toBe(true);
+      // Every pipeline file lands where the Jenkinsfiles call it, lib.sh's concerns included, and
+      // a step installed there finds everything it sources (it gets as far as checking its input).
+      const installed = join(home, "ci-platform/pipeline");
+      for (const script of readPipelineScripts())
+        expect(readFileSync(join(installed, script.name), "utf8"), script.name).toBe(
+          script.content,
+        );
+      const step = await run("bash", [join(installed, "05-deploy.sh")], {
+        env: { SERVICE: "", BUILD_NUMBER: "" },
+      });
+      expect(step.code, step.stdout + step.stderr).toBe(2);
+      expect(step.stderr).toContain("ERROR: invalid input (");
+      expect(step.stderr).toContain("  - SERVICE is not set\n  - BUILD_NUMBER is not set\n");
       expect(readFileSync(join(scratch, "apt/jenkins.list"), "utf8")).toBe(`${APT_SOURCE}\n`);
     });
 

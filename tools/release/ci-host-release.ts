@@ -8,6 +8,7 @@ import { containerName } from "../../components/docker/docker-render";
 import { argvCommandLine } from "../../components/docker/shell";
 import type { CiHostConfig, PlatformConfig, StackApp } from "../../components/config/types";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
+import { pipelineEnvRecord } from "../../components/jenkins/pipeline-env";
 import { releaseProxyContainerName } from "../../components/docker/docker-render";
 import { PROXY_CONTAINER_LAYOUT } from "../../components/release/release-render";
 import type { ReleaseArgs } from "./args";
@@ -45,26 +46,29 @@ export function planCiHostRelease(config: PlatformConfig, args: ReleaseArgs): Ci
         ? `${config.stack} has CI hosts ${names.join(", ")}: say which with --host`
         : `${args.host} is not a CI host of ${config.stack}; use one of ${names.join(", ")}`,
     );
-  const env: Record<string, string> = {
-    ACTION: args.action,
-    SERVICE: app.name,
-    STACK: config.stack,
-    APP_HOST_PORT: String(app.hostPort),
-    BLUE_PORT: String(app.slotPorts.blue),
-    GREEN_PORT: String(app.slotPorts.green),
-    PROXY_CONTAINER: releaseProxyContainerName(config.stack),
-    PROXY_LIVE_DIR: PROXY_CONTAINER_LAYOUT.liveDir,
-    PROXY_CONF: PROXY_CONTAINER_LAYOUT.conf,
-    BACKEND_NETWORK: containerName(config.stack, "backend"),
-    RESOLVER_IP: host.resolverIp,
-    SEARCH_DOMAIN: config.regionDomain,
-    HEALTH_PATH: app.healthPath,
-    APP_MEMORY: `${app.memoryMb}m`,
-    APP_CPUS: app.cpus,
-    APP_PIDS_LIMIT: String(app.pidsLimit),
-  };
-  if (args.action === "release") env["IMAGE"] = args.image ?? `${app.name}:${args.version!}`;
-  if (args.graceSeconds !== undefined) env["RELEASE_GRACE"] = String(args.graceSeconds);
+  const env = pipelineEnvRecord({
+    kind: "release",
+    action: args.action,
+    service: {
+      service: app.name,
+      appHostPort: app.hostPort,
+      slotPorts: app.slotPorts,
+      memory: `${app.memoryMb}m`,
+      cpus: app.cpus,
+      pidsLimit: app.pidsLimit,
+    },
+    host: {
+      stack: config.stack,
+      backendNetwork: containerName(config.stack, "backend"),
+      resolverIp: host.resolverIp,
+      searchDomain: config.regionDomain,
+      proxyContainer: releaseProxyContainerName(config.stack),
+    },
+    image: args.action === "release" ? (args.image ?? `${app.name}:${args.version!}`) : undefined,
+    healthPath: app.healthPath,
+    proxyLayout: PROXY_CONTAINER_LAYOUT,
+    graceSeconds: args.graceSeconds,
+  });
   return { host, app, env };
 }
 

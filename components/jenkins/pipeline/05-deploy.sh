@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Step 5 of 7, deploy (blue-green, see lib.sh): the build's image goes into the service's idle
+# Step 5 of 7, deploy (blue-green, see lib/slots.sh): the build's image goes into the service's idle
 # slot, ${STACK}-${SERVICE}-<blue|green>, on BACKEND_NETWORK (resolving through RESOLVER_IP with
 # SEARCH_DOMAIN, like production), published on 127.0.0.1 at the slot's port only. It must answer
 # GET HEALTH_PATH with 200 within HEALTH_TIMEOUT and pass the pre-tests (`ci-test live` against the

@@ -4,7 +4,7 @@
 # this build's slot.
 # Pass: the other slot is stopped after RELEASE_GRACE seconds (kept for a rollback), then the
 # service's images older than the newest KEEP_IMAGES builds, except the stopped slot's, and
-# dangling images are removed from the host (remove_old_images in lib.sh).
+# dangling images are removed from the host (remove_old_images in lib/retention.sh).
 # Fail: the proxy switches back to the other slot and this build's slot is removed. Either way the
 # deploy lease step 5 took is released.
 set -euo pipefail

@@ -11,7 +11,8 @@
 #   and made live; the slot it replaces is stopped after RELEASE_GRACE s. Fails, leaving the live
 #   slot live, when there is no previous release or it does not answer its health check.
 # Also: SERVICE, STACK, APP_HOST_PORT, BLUE_PORT, GREEN_PORT, PROXY_CONTAINER, BACKEND_NETWORK,
-# RESOLVER_IP, SEARCH_DOMAIN, and lib.sh's optional settings. Prints `live-slot=<slot>` last.
+# RESOLVER_IP, SEARCH_DOMAIN, and the optional settings of lib/inputs.sh. Prints
+# `live-slot=<slot>` last.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
