@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { checkResources, formatViolations, imageReferenceProblem, isSecretName, RULES, T, type PolicyResource } from "./rules";
+import {
+  checkResources,
+  formatViolations,
+  imageReferenceProblem,
+  isSecretName,
+  RULES,
+  T,
+  type PolicyResource,
+} from "./rules";
 
 const res = (
   type: string,

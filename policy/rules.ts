@@ -4,7 +4,12 @@
  * (`npm run policy`, where secrets are the string "[secret]") and, through `policy/index.ts`,
  * as a Pulumi policy pack during `pulumi preview --policy-pack policy`.
  */
-import { MAX_PIDS_LIMIT, nanoCpus, PIDS_LIMIT_LABEL, readBackCpus } from "../components/docker/container-limits";
+import {
+  MAX_PIDS_LIMIT,
+  nanoCpus,
+  PIDS_LIMIT_LABEL,
+  readBackCpus,
+} from "../components/docker/container-limits";
 
 import { isWorldOpen, parseCidr } from "../components/model/ipv4";
 import { identityPolicyProblems, managedPolicyProblem, trustPolicyProblems } from "./iam-policy";
