@@ -10,8 +10,8 @@ import * as docker from "@pulumi/docker";
 import { SERVICE_CATALOG, type AppEntry, type CatalogEntry } from "../components/catalog/catalog";
 import { validateStackConfig } from "../components/config/validate";
 import { buildPlatform } from "../components/platform";
-import { evaluateProgram } from "./plan/evaluate";
-import { readStackFile } from "./plan/stack-file";
+import { evaluateProgram } from "../lib/evaluate";
+import { readStackFile } from "../lib/stack-file";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 

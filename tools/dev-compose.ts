@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { renderDevCompose } from "../components/services/compose-render";
-import { validatedStackConfig } from "./stack-config";
+import { validatedStackConfig } from "../lib/stack-config";
 
 const args = process.argv.slice(2);
 const stackFlag = args.indexOf("--stack");

@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
 import { JENKINS_LTS_VERSION } from "../../components/jenkins/plugins";
-import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
-import { readStackFile } from "../../tools/plan/stack-file";
-import { run, type RunResult } from "../../tools/process";
+import type { Evaluation, PlannedResource } from "../../lib/evaluate";
+import { readStackFile } from "../../lib/stack-file";
+import { run, type RunResult } from "../../lib/process";
 import {
   applyPlan,
   declaredNodes,

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { which } from "../process";
+import { which } from "../../lib/process";
 
 export interface ChromiumOptions {
   /** Kill the browser after this long. @default 60_000 */

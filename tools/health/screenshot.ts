@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
-import { sleep, waitFor } from "../process";
+import { sleep, waitFor } from "../../lib/process";
 import { screenshot } from "./chromium";
 import { readPngHeader } from "./png";
 import { startDashboard } from "./server";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { endpointsFromDocument, type Endpoint } from "./endpoints";
 
 export interface EndpointSource {

@@ -6,9 +6,9 @@ import { resolve } from "node:path";
 import { formatConfigIssues } from "../../components/config/format";
 import type { ConfigIssue } from "../../components/config/types";
 import { parsePlanArgs } from "./cli-args";
-import { evaluateProgram } from "./evaluate";
-import { renderPlanJson, renderPlanText } from "./render";
-import { readStackFile } from "./stack-file";
+import { evaluateProgram } from "../../lib/evaluate";
+import { renderPlanJson, renderPlanText } from "../../lib/plan-render";
+import { readStackFile } from "../../lib/stack-file";
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, "..", "..");

@@ -12,8 +12,8 @@ import {
   REGISTRY_CONFIG_PATH,
   REGISTRY_CONTAINER_LAYOUT,
 } from "../../components/registry/registry-render";
-import { run } from "../process";
-import { deployedVersions, validatedStackConfig } from "../stack-config";
+import { run } from "../../lib/process";
+import { deployedVersions, validatedStackConfig } from "../../lib/stack-config";
 import { pruneRegistry, type RegistryMaintenance } from "./prune";
 import { RegistryApi } from "./registry-api";
 

@@ -2,7 +2,7 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { SMALL_PRODUCTION, smallProject, stackFile } from "./small-stack.fixture";
 
 const ROOT = resolve(__dirname, "..", "..");

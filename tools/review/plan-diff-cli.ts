@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { renderDiffMarkdown, renderDiffText } from "./diff-render";
-import { diffPlans } from "./plan-diff";
-import { emptyPlan, parsePlanDocument, planJson, type PlanDocument } from "./plan-files";
+import { diffPlans } from "../../lib/plan-diff";
+import { emptyPlan, parsePlanDocument, planJson, type PlanDocument } from "../../lib/plan-files";
 import { defaultBase, withRevision } from "./revision";
 
 const USAGE =

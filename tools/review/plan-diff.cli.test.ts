@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { parsePlanDiffArgs } from "./plan-diff-cli";
 
 const ROOT = resolve(__dirname, "..", "..");

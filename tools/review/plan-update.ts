@@ -5,10 +5,10 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { stackNames } from "../stack-config";
+import { stackNames } from "../../lib/stack-config";
 import { renderDiffText } from "./diff-render";
-import { diffPlans } from "./plan-diff";
-import { parsePlanDocument, planFilePath, planJson, PLANS_DIR } from "./plan-files";
+import { diffPlans } from "../../lib/plan-diff";
+import { parsePlanDocument, planFilePath, planJson, PLANS_DIR } from "../../lib/plan-files";
 
 function readIfExists(path: string): string | undefined {
   try {

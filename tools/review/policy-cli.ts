@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkResources, formatViolations, type Violation } from "../../policy/rules";
-import { stackNames } from "../stack-config";
-import { parsePlanDocument, planJson, type PlanDocument } from "./plan-files";
+import { stackNames } from "../../lib/stack-config";
+import { parsePlanDocument, planJson, type PlanDocument } from "../../lib/plan-files";
 
 const USAGE = "usage: npm run policy -- [--stack <stack>]... [--plan <plan.json>]...";
 

@@ -6,11 +6,11 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { lineDiff } from "./diff-render";
 import { releaseEdit, rollbackEdit } from "../release/slot-edits";
 import { SMALL_PRODUCTION, smallProject, stackFile } from "../release/small-stack.fixture";
-import { appSetting, selectedApps, serviceVersion, setServiceVersion } from "../stack-yaml";
+import { appSetting, selectedApps, serviceVersion, setServiceVersion } from "../../lib/stack-yaml";
 import { parsePromoteArgs, promote, registryFromEnv } from "./promote";
 
 const ROOT = resolve(__dirname, "..", "..");

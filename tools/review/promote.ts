@@ -16,11 +16,16 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { RegistryApi, type RegistryApiOptions } from "../registry/registry-api";
-import { writeValidatedStackFile } from "../stack-config";
-import { readProjectName } from "../plan/stack-file";
+import { writeValidatedStackFile } from "../../lib/stack-config";
+import { readProjectName } from "../../lib/stack-file";
 import { awsReleaseLines } from "../release/aws-release";
 import { releaseEdit } from "../release/slot-edits";
-import { selectedApps, serviceVersion, setServiceVersion, stackSetting } from "../stack-yaml";
+import {
+  selectedApps,
+  serviceVersion,
+  setServiceVersion,
+  stackSetting,
+} from "../../lib/stack-yaml";
 
 const USAGE = "usage: npm run promote -- <service> <version> --to <stack>";
 

@@ -5,7 +5,7 @@
  * after fixing whatever it reports. Exits 1 when any host fails.
  */
 import { resolve } from "node:path";
-import { validatedStackConfig } from "../stack-config";
+import { validatedStackConfig } from "../../lib/stack-config";
 import { checkSsh, describeTarget, sshTarget, type SshTarget } from "./preflight";
 
 export const USAGE =

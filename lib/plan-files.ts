@@ -4,7 +4,7 @@
  * process, so every plan is its own process.
  */
 import { join } from "node:path";
-import { run } from "../process";
+import { run } from "./process";
 
 /** One resource of a `--json` plan, exactly as `renderPlanJson` writes it. */
 export interface PlanResource {
