@@ -49,7 +49,16 @@ export async function loadEndpoints(options: LoadOptions): Promise<EndpointSourc
   }
   const plan = await run(
     process.execPath,
-    ["--stack-trace-limit=0", "--import", "tsx", "tools/plan/cli.ts", "--stack", stack, "--json"],
+    [
+      "--stack-trace-limit=0",
+      "--import",
+      "tsx",
+      "tools/cli.ts",
+      "plan",
+      "--stack",
+      stack,
+      "--json",
+    ],
     { timeoutMs: 180_000, cwd: ROOT },
   );
   if (plan.code !== 0) {

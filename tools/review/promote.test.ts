@@ -335,10 +335,10 @@ describe("promote command line", () => {
   it("exits non-zero with the reason when it refuses", async () => {
     const result = await run(
       process.execPath,
-      ["--import", "tsx", "tools/review/promote.ts", "no-such-app", "1.0.0", "--to", "production"],
+      ["--import", "tsx", "tools/cli.ts", "promote", "no-such-app", "1.0.0", "--to", "production"],
       { cwd: ROOT, env: { REGISTRY_URL: "" } },
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a refusal is a usage or tool error, by the CLI's exit-code rule
     expect(result.stderr).toMatch(/^promote refused: no-such-app is not an app in the catalog;/);
     expect(result.stdout).toBe("");
   }, 60_000);
