@@ -9,6 +9,7 @@ export default defineConfig({
           exclude: ["**/*.cli.test.ts", "**/node_modules/**"],
           include: [
             "components/**/*.test.ts",
+            "lib/**/*.test.ts",
             "tools/**/*.test.ts",
             "policy/**/*.test.ts",
             "test/*.test.ts",

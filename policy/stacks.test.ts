@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { stackNames } from "../tools/stack-config";
-import { parsePlanDocument, planFilePath, planJson } from "../tools/review/plan-files";
+import { stackNames } from "../lib/stack-config";
+import { parsePlanDocument, planFilePath, planJson } from "../lib/plan-files";
 import { checkResources, formatViolations } from "./rules";
 
 const ROOT = resolve(__dirname, "..");

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parsePlanArgs } from "../tools/plan/cli-args";
-import { readProjectName, stackConfigFromYaml } from "../tools/plan/stack-file";
-import { validateStackFile } from "../tools/stack-config";
+import { readProjectName, stackConfigFromYaml } from "../lib/stack-file";
+import { validateStackFile } from "../lib/stack-config";
 
 const ROOT = join(__dirname, "..");
 const PROJECT = readProjectName(ROOT);

@@ -10,8 +10,8 @@ import {
   type EvaluateOptions,
   type Evaluation,
   type PlannedResource,
-} from "../tools/plan/evaluate";
-import { readStackFile, stackConfigFromYaml, type StackFileConfig } from "../tools/plan/stack-file";
+} from "../lib/evaluate";
+import { readStackFile, stackConfigFromYaml, type StackFileConfig } from "../lib/stack-file";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
 

@@ -7,9 +7,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadPlatformConfig } from "../components/config/load";
 import { buildPlatform } from "../components/platform";
-import { evaluateProgram } from "../tools/plan/evaluate";
-import { StackFileError, stackConfigFromYaml } from "../tools/plan/stack-file";
-import { validateStackFile } from "../tools/stack-config";
+import { evaluateProgram } from "../lib/evaluate";
+import { StackFileError, stackConfigFromYaml } from "../lib/stack-file";
+import { validateStackFile } from "../lib/stack-config";
 import { PROJECT_ROOT } from "./mocks";
 import {
   applyEdits,

@@ -5,11 +5,11 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { SERVICE_CATALOG } from "../components/catalog/catalog";
 import { slotPorts } from "../components/model/slots";
-import type { Evaluation, PlannedResource } from "../tools/plan/evaluate";
-import { renderPlanJson } from "../tools/plan/render";
-import { diffPlans, type PlanDiff } from "../tools/review/plan-diff";
-import { parsePlanDocument } from "../tools/review/plan-files";
-import type { StackFileConfig } from "../tools/plan/stack-file";
+import type { Evaluation, PlannedResource } from "../lib/evaluate";
+import { renderPlanJson } from "../lib/plan-render";
+import { diffPlans, type PlanDiff } from "../lib/plan-diff";
+import { parsePlanDocument } from "../lib/plan-files";
+import type { StackFileConfig } from "../lib/stack-file";
 import { editedStackConfig, evaluateStack, findResource } from "./mocks";
 
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];

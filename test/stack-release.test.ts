@@ -3,11 +3,11 @@
  * switch of one service's live slot changes in the plan.
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { Evaluation } from "../tools/plan/evaluate";
-import { renderPlanJson } from "../tools/plan/render";
-import type { StackFileConfig } from "../tools/plan/stack-file";
-import { diffPlans } from "../tools/review/plan-diff";
-import { parsePlanDocument } from "../tools/review/plan-files";
+import type { Evaluation } from "../lib/evaluate";
+import { renderPlanJson } from "../lib/plan-render";
+import type { StackFileConfig } from "../lib/stack-file";
+import { diffPlans } from "../lib/plan-diff";
+import { parsePlanDocument } from "../lib/plan-files";
 import { editedStackConfig, evaluateStack, findResource } from "./mocks";
 
 const CONTAINER = "docker:index/container:Container";

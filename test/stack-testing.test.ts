@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Evaluation } from "../tools/plan/evaluate";
+import type { Evaluation } from "../lib/evaluate";
 import { evaluateStack, findResource, resourceList } from "./mocks";
 
 const CONTAINER = "docker:index/container:Container";

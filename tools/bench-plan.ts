@@ -1,7 +1,7 @@
 /**
- * `npm run bench:plan`: how the program's evaluation scales. In one run, each case in its own
- * process (the Pulumi runtime is global): (a) calibration, plain resources registered in a loop
- * under the same mocks; (b) the production program at 25, 50 and 100 services.
+ * `ci-platform bench plan` (`npm run bench:plan`): how the program's evaluation scales. In one run,
+ * each case in its own process (the Pulumi runtime is global): (a) calibration, plain resources
+ * registered in a loop under the same mocks; (b) the production program at 25, 50 and 100 services.
  */
 import { execFileSync } from "node:child_process";
 import { resourceUsage } from "node:process";
@@ -10,8 +10,8 @@ import * as docker from "@pulumi/docker";
 import { SERVICE_CATALOG, type AppEntry, type CatalogEntry } from "../components/catalog/catalog";
 import { validateStackConfig } from "../components/config/validate";
 import { buildPlatform } from "../components/platform";
-import { evaluateProgram } from "./plan/evaluate";
-import { readStackFile } from "./plan/stack-file";
+import { evaluateProgram } from "../lib/evaluate";
+import { readStackFile } from "../lib/stack-file";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -119,17 +119,8 @@ async function runCase(name: string): Promise<CaseResult> {
   };
 }
 
-function main(): void {
-  const child = process.argv.indexOf("--case");
-  if (child >= 0) {
-    runCase(process.argv[child + 1]!)
-      .then((r) => process.stdout.write(`${JSON.stringify(r)}\n`))
-      .catch((e: unknown) => {
-        process.stderr.write(`${String(e)}\n`);
-        process.exit(1);
-      });
-    return;
-  }
+/** Runs every case, each in a child process of this file (`--case <case>`); prints the table. */
+export function benchPlan(write: (text: string) => void): Promise<void> {
   const stackTraceLimit = process.env["BENCH_STACK_TRACE_LIMIT"] ?? "0";
   const cases = ["calibration=750", "services=25", "services=50", "services=100"];
   const results = cases.map((c) => {
@@ -146,20 +137,28 @@ function main(): void {
   });
   const perResource = (r: CaseResult): number => r.ms / r.resources;
   const calibration = results[0]!;
-  process.stdout.write(`stack-trace-limit ${stackTraceLimit}\n`);
-  process.stdout.write(
-    "case              resources   time (s)   ms/resource   vs calibration   max RSS (MB)\n",
-  );
+  write(`stack-trace-limit ${stackTraceLimit}\n`);
+  write("case              resources   time (s)   ms/resource   vs calibration   max RSS (MB)\n");
   for (const r of results) {
-    process.stdout.write(
+    write(
       `${r.name.padEnd(16)}  ${String(r.resources).padStart(9)}   ${(r.ms / 1000).toFixed(2).padStart(8)}   ${perResource(r).toFixed(2).padStart(11)}   ${(perResource(r) / perResource(calibration)).toFixed(2).padStart(14)}   ${r.maxRssMb.toFixed(0).padStart(12)}\n`,
     );
   }
   const t25 = results[1]!.ms;
   const t100 = results[3]!.ms;
-  process.stdout.write(
+  write(
     `t(100)/t(25) = ${(t100 / t25).toFixed(2)} (linear: ${(results[3]!.resources / results[1]!.resources).toFixed(2)} by resource count; target <= 4.8)\n`,
   );
+  return Promise.resolve();
 }
 
-main();
+// One case, in its own process: `node --import tsx tools/bench-plan.ts --case <case>`.
+if (require.main === module) {
+  const child = process.argv.indexOf("--case");
+  runCase(process.argv[child + 1] ?? "")
+    .then((r) => process.stdout.write(`${JSON.stringify(r)}\n`))
+    .catch((e: unknown) => {
+      process.stderr.write(`${String(e)}\n`);
+      process.exit(1);
+    });
+}

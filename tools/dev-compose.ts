@@ -1,23 +1,34 @@
 /**
- * `npm run --silent dev-compose [-- --stack testing]`: prints the dev-minimal set of a stack as a
- * docker-compose.yml for developer laptops.
+ * `ci-platform dev-compose [--stack testing]` (`npm run --silent dev-compose [-- --stack
+ * testing]`): prints the dev-minimal set of a stack as a docker-compose.yml for developer laptops.
  */
 import { resolve } from "node:path";
 import { renderDevCompose } from "../components/services/compose-render";
-import { validatedStackConfig } from "./stack-config";
+import { validatedStackConfig } from "../lib/stack-config";
+import { parseCommandLine, stringValue, type Command, type OptionSpecs } from "./cli/command";
 
-const args = process.argv.slice(2);
-const stackFlag = args.indexOf("--stack");
-const stack = stackFlag >= 0 ? args[stackFlag + 1] : "testing";
-if (!stack) {
-  process.stderr.write("usage: npm run --silent dev-compose -- [--stack <stack>]\n");
-  process.exit(2);
-}
-try {
-  process.stdout.write(
-    renderDevCompose(validatedStackConfig(resolve(__dirname, ".."), stack).datastores),
-  );
-} catch (err) {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-}
+const USAGE = "usage: npm run --silent dev-compose -- [--stack <stack>]";
+
+export const DEV_COMPOSE_OPTIONS: OptionSpecs = {
+  stack: {
+    type: "string",
+    value: "stack",
+    description: "the stack whose dev-minimal set to print (default testing)",
+  },
+};
+
+export const devComposeCommand: Command = {
+  path: ["dev-compose"],
+  summary: "prints a stack's dev-minimal datastores as a docker-compose.yml for laptops",
+  options: DEV_COMPOSE_OPTIONS,
+  errorPrefix: "", // its errors are the config's messages, as they always were
+  run: (argv, io) => {
+    const stack = stringValue(parseCommandLine(argv, DEV_COMPOSE_OPTIONS, USAGE), "stack");
+    io.stdout(
+      renderDevCompose(
+        validatedStackConfig(resolve(__dirname, ".."), stack ?? "testing").datastores,
+      ),
+    );
+    return Promise.resolve(0);
+  },
+};

@@ -1,6 +1,7 @@
 /**
- * `npx tsx tools/pipeline-bench.ts [--runs 3] [--no-publish]`: what each step of the Jenkins
- * pipeline costs for the sample service, and how much of it is the pipeline's own overhead.
+ * `ci-platform bench pipeline [--runs 3] [--no-publish]` (`npm run cli -- bench pipeline`): what
+ * each step of the Jenkins pipeline costs for the sample service, and how much of it is the
+ * pipeline's own overhead.
  *
  * Sets up what the integration test uses (a private dockerd with the testing stack's CI host, a
  * local git repository of examples/sample-service, the registry behind nginx; see
@@ -32,7 +33,9 @@ import {
 } from "../test/harness/pipeline";
 import { startRegistryStack, type RegistryStack } from "../test/harness/registry";
 
-const USAGE = "usage: npx tsx tools/pipeline-bench.ts [--runs 3] [--no-publish]";
+import { flagValue, stringValue, UsageError, type ParsedLine } from "./cli/command";
+
+const USAGE = "usage: npm run cli -- bench pipeline [--runs 3] [--no-publish]";
 const STEPS = [
   "01-checkout",
   "02-build",
@@ -61,22 +64,12 @@ interface StepCost {
 }
 type RunCost = Record<(typeof STEPS)[number], StepCost>;
 
-function parseArgs(argv: readonly string[]): { runs: number; publish: boolean } {
-  let runs = 3;
-  let publish = true;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--runs") {
-      runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1)
-        throw new Error(`--runs ${argv[i] ?? "(missing)"} must be an integer >= 1\n${USAGE}`);
-    } else if (arg === "--no-publish") {
-      publish = false;
-    } else {
-      throw new Error(`unknown argument ${arg}\n${USAGE}`);
-    }
-  }
-  return { runs, publish };
+function parseArgs(line: ParsedLine): { runs: number; publish: boolean } {
+  const raw = stringValue(line, "runs");
+  const runs = raw === undefined ? 3 : Number(raw);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new UsageError(`--runs ${raw ?? "(missing)"} must be an integer >= 1\n${USAGE}`);
+  return { runs, publish: !flagValue(line, "no-publish") };
 }
 
 function costs(timings: readonly Timing[]): RunCost {
@@ -138,8 +131,9 @@ async function containerRoundTrip(dockerd: PrivateDockerd, rounds = 5): Promise<
   return median(samples);
 }
 
-async function main(): Promise<void> {
-  const { runs, publish } = parseArgs(process.argv.slice(2));
+/** Runs the benchmark with the options of `ci-platform bench pipeline` (tools/cli/commands.ts). */
+export async function benchPipeline(line: ParsedLine): Promise<void> {
+  const { runs, publish } = parseArgs(line);
   const scratch = await fs.realpath(await fs.mkdtemp(path.join(tmpdir(), "pipeline-bench-")));
   let dockerd: PrivateDockerd | undefined;
   let registry: RegistryStack | undefined;
@@ -221,8 +215,3 @@ async function main(): Promise<void> {
     await fs.rm(scratch, { recursive: true, force: true });
   }
 }
-
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_CATALOG, type AppEntry } from "../catalog/catalog";
 import type { StackApp } from "../config/types";
 import { slotPorts } from "../model/slots";
-import { evaluateProgram, type Evaluation, type PlannedResource } from "../../tools/plan/evaluate";
+import { evaluateProgram, type Evaluation, type PlannedResource } from "../../lib/evaluate";
 import { ServiceLoadBalancer } from "./ServiceLoadBalancer";
 
 const CERTIFICATE =

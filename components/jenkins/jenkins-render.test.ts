@@ -20,7 +20,7 @@ import {
   systemdEnvironment,
   unescapeCasc,
 } from "./jenkins-render";
-import { validatedStackConfig } from "../../tools/stack-config";
+import { validatedStackConfig } from "../../lib/stack-config";
 
 const job = {
   service: "api",

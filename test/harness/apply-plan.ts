@@ -10,7 +10,7 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
-import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
+import type { Evaluation, PlannedResource } from "../../lib/evaluate";
 import type { PrivateDockerd } from "./dockerd";
 import { containerPlan, networkCreateArgs, volumeCreateArgs } from "./docker-translate";
 import { run, runOk } from "./process";

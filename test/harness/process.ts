@@ -1,2 +1,2 @@
 /** The process helpers live with the tools that also use them. */
-export * from "../../tools/process";
+export * from "../../lib/process";

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Evaluation } from "../../tools/plan/evaluate";
+import type { Evaluation } from "../../lib/evaluate";
 import {
   applyContainer,
   applyPlan,

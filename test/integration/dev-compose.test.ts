@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import type { DatastoreEntry } from "../../components/catalog/catalog";
 import { CONTAINER_LOG_OPTS, RESTART_POLICY } from "../../components/docker/docker-render";
 import { datastoreHealthcheck } from "../../components/services/services-render";
-import { validatedStackConfig } from "../../tools/stack-config";
+import { validatedStackConfig } from "../../lib/stack-config";
 import { installComposePlugin } from "../harness/compose";
 import { buildDatastoreStandIn } from "../harness/datastore-images";
 import { buildRootfsImage } from "../harness/images";

@@ -17,7 +17,7 @@ import {
   renderJenkinsSite,
 } from "../../components/jenkins/jenkins-render";
 import { releaseProxyContainerName } from "../../components/docker/docker-render";
-import { validatedStackConfig } from "../../tools/stack-config";
+import { validatedStackConfig } from "../../lib/stack-config";
 import { run, type RunResult } from "../harness/process";
 import { PROJECT_ROOT } from "../mocks";
 

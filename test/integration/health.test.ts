@@ -22,7 +22,7 @@ import { startStubs, type Stubs } from "../../tools/health/stubs";
 import { run, waitFor } from "../harness/process";
 
 const ROOT = resolve(__dirname, "..", "..");
-const CLI = ["--stack-trace-limit=0", "--import", "tsx", "tools/health/cli.ts"];
+const CLI = ["--stack-trace-limit=0", "--import", "tsx", "tools/cli.ts", "health"];
 const TIMEOUT_MS = 500;
 
 /** What `--json` prints. */

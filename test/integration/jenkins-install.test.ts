@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SECRET_PLACEHOLDER } from "../../tools/plan/stack-file";
+import { SECRET_PLACEHOLDER } from "../../lib/stack-file";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import {
   credentialFileContent,
@@ -31,7 +31,7 @@ import {
 } from "../../components/jenkins/jenkins-render";
 import { readPipelineScripts } from "../../components/jenkins/pipeline-files";
 import { JAVA_PACKAGE, JENKINS_LTS_VERSION } from "../../components/model/pins";
-import type { Evaluation } from "../../tools/plan/evaluate";
+import type { Evaluation } from "../../lib/evaluate";
 import { run } from "../harness/process";
 import { editedStackConfig, evaluateStack, findResource } from "../mocks";
 

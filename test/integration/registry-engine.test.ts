@@ -13,7 +13,7 @@ import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtpasswd } from "../../components/registry/htpasswd";
-import type { Evaluation } from "../../tools/plan/evaluate";
+import type { Evaluation } from "../../lib/evaluate";
 import { containerMaintenance } from "../../tools/registry/prune-cli";
 import { applyPlan, descendsFrom } from "../harness/apply-plan";
 import { buildNginxImage, buildRootfsImage } from "../harness/images";

@@ -11,8 +11,8 @@ import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classify } from "../../tools/health/classify";
 import { probeOnce } from "../../tools/health/probe";
-import { readStackFile } from "../../tools/plan/stack-file";
-import { run, type RunResult } from "../../tools/process";
+import { readStackFile } from "../../lib/stack-file";
+import { run, type RunResult } from "../../lib/process";
 import { applyPlan } from "../harness/apply-plan";
 import { buildNginxImage } from "../harness/images";
 import { buildNodeBaseImage, NODE_BASE_IMAGE, SAMPLE_SERVICE_DIR } from "../harness/pipeline";
@@ -21,7 +21,7 @@ import { httpGet } from "../harness/registry";
 import { useDockerd } from "../harness/use-dockerd";
 import { evaluateStack, PROJECT_ROOT } from "../mocks";
 
-const CLI = path.join(PROJECT_ROOT, "tools/release/cli.ts");
+const CLI = path.join(PROJECT_ROOT, "tools/cli.ts");
 const HOST = "ci-testing-1";
 /** api's public port and its slots' ports, as the catalog allocates them. */
 const PUBLIC = 5060;
@@ -114,7 +114,19 @@ describe(
     const release = (...argv: string[]): Promise<RunResult> =>
       run(
         "npx",
-        ["tsx", CLI, "api", ...argv, "--stack", "testing", "--root", root, "--grace", "2"],
+        [
+          "tsx",
+          CLI,
+          "release",
+          "api",
+          ...argv,
+          "--stack",
+          "testing",
+          "--root",
+          root,
+          "--grace",
+          "2",
+        ],
         {
           cwd: PROJECT_ROOT,
           env: { ...dockerd().env, CI_LOCK_DIR: lockDir, DOCKER_BUILDKIT: "0" },

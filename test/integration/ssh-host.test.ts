@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_CATALOG, type DatastoreEntry } from "../../components/catalog/catalog";
 import { jenkinsLayout } from "../../components/jenkins/jenkins-render";
 import { JENKINS_LTS_VERSION } from "../../components/model/pins";
-import type { Evaluation, PlannedResource } from "../../tools/plan/evaluate";
-import { readStackFile } from "../../tools/plan/stack-file";
-import { run, type RunResult } from "../../tools/process";
+import type { Evaluation, PlannedResource } from "../../lib/evaluate";
+import { readStackFile } from "../../lib/stack-file";
+import { run, type RunResult } from "../../lib/process";
 import {
   applyPlan,
   declaredNodes,
@@ -37,8 +37,7 @@ import { backendClientArgs } from "../harness/net";
 
 const HOST = "ci-testing-2";
 const DOMAIN = "us-east-1.example.com";
-const RELEASE_CLI = path.join(PROJECT_ROOT, "tools/release/cli.ts");
-const SSH_CHECK_CLI = path.join(PROJECT_ROOT, "tools/ssh/check-cli.ts");
+const CLI = path.join(PROJECT_ROOT, "tools/cli.ts");
 const POLLER_CLI = path.join(PROJECT_ROOT, "test/harness/poller-cli.ts");
 const DATASTORES = SERVICE_CATALOG.filter((e): e is DatastoreEntry => e.kind === "datastore");
 const WHO = `ciHosts.${HOST} (root@10.231.0.2:22)`;
@@ -291,11 +290,11 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
   const release = (...argv: string[]): Promise<RunResult> =>
     run(
       "npx",
-      ["tsx", RELEASE_CLI, "api", ...argv, "--stack", "testing", "--root", root, "--host", HOST],
+      ["tsx", CLI, "release", "api", ...argv, "--stack", "testing", "--root", root, "--host", HOST],
       { cwd: PROJECT_ROOT, env: host.clientEnv, timeoutMs: 180_000 },
     );
   const sshCheck = (): Promise<RunResult> =>
-    run("npx", ["tsx", SSH_CHECK_CLI, "--stack", "testing", "--root", root, "--host", HOST], {
+    run("npx", ["tsx", CLI, "ssh-check", "--stack", "testing", "--root", root, "--host", HOST], {
       cwd: PROJECT_ROOT,
       env: host.clientEnv,
       timeoutMs: 60_000,
@@ -366,7 +365,7 @@ describe("a new CI host provisioned over SSH from one config block", { timeout: 
     );
     expect(seconds).toBeLessThan(maxSeconds);
     const refused = await release("1.0.0", "--grace", "2");
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2); // a refusal: exit 2 by the CLI's exit-code rule
     expect(refused.stderr).toBe(
       `release refused: ${problem}; nothing was run on ${HOST}: rerun the release once npm run ssh-check -- --stack testing passes\n`,
     );

@@ -1,4 +1,11 @@
 /** The health CLI's command line. Pure: no I/O. */
+import {
+  flagValue,
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type OptionSpecs,
+} from "../cli/command";
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS } from "./probe";
 
 export const DEFAULT_INTERVAL_MS = 5000;
@@ -32,34 +39,54 @@ export interface HealthArgs {
   readonly help: boolean;
 }
 
+export const HEALTH_OPTIONS: OptionSpecs = {
+  stack: { type: "string", short: "s", value: "stack", description: "the stack to probe" },
+  file: {
+    type: "string",
+    value: "endpoints.json",
+    description:
+      'endpoints to probe instead of the stack\'s: { "<service>": "<url>" } or stack outputs',
+  },
+  "timeout-ms": {
+    type: "string",
+    value: "N",
+    description: `per-probe timeout (default ${DEFAULT_TIMEOUT_MS})`,
+  },
+  concurrency: {
+    type: "string",
+    value: "N",
+    description: `probes in flight at once (default ${DEFAULT_CONCURRENCY})`,
+  },
+  json: { type: "boolean", description: "print the results as JSON instead of a table" },
+  serve: {
+    type: "string",
+    value: "port",
+    description: "serve a dashboard on http://127.0.0.1:<port>/ (0 picks a free port)",
+  },
+  "interval-ms": {
+    type: "string",
+    value: "N",
+    description: `dashboard probe interval (default ${DEFAULT_INTERVAL_MS})`,
+  },
+  history: {
+    type: "string",
+    value: "N",
+    description: `probes kept per service on the dashboard (default ${DEFAULT_HISTORY_SIZE})`,
+  },
+};
+
 /** Parses argv (after the script name); throws with the flag, the bad value and the usage. */
 export function parseHealthArgs(argv: readonly string[]): HealthArgs {
+  const line = parseCommandLine(argv, HEALTH_OPTIONS, USAGE, {
+    messages: { unknown: (flag) => `unknown argument ${flag}` },
+  });
   const values = new Map<string, string>();
-  let json = false;
-  let help = false;
-  const valued = new Set([
-    "--stack",
-    "--file",
-    "--timeout-ms",
-    "--concurrency",
-    "--serve",
-    "--interval-ms",
-    "--history",
-  ]);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf("=");
-    const [flag, inline] =
-      arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const name = flag === "-s" ? "--stack" : flag;
-    if (name === "--json" && inline === undefined) json = true;
-    else if ((name === "--help" || name === "-h") && inline === undefined) help = true;
-    else if (valued.has(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value === "") throw usageError(`${name} needs a value`);
-      values.set(name, value);
-    } else throw usageError(`unknown argument ${arg}`);
+  for (const name of Object.keys(HEALTH_OPTIONS)) {
+    const value = stringValue(line, name);
+    if (value !== undefined) values.set(`--${name}`, value);
   }
+  const json = flagValue(line, "json");
+  const help = flagValue(line, "help");
   const int = (flag: string, fallback: number, min: number, max: number): number => {
     const raw = values.get(flag);
     if (raw === undefined) return fallback;
@@ -98,5 +125,5 @@ export function parseHealthArgs(argv: readonly string[]): HealthArgs {
 }
 
 function usageError(message: string): Error {
-  return new Error(`${message}\n${USAGE}`);
+  return new UsageError(`${message}\n${USAGE}`);
 }

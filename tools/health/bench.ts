@@ -1,8 +1,9 @@
 /**
- * `npm run bench:health`: how long one probe round of a whole stack takes. Stub endpoints on
- * 127.0.0.1 stand in for a stack's 25 services; each case runs `RUNS` rounds in this process and
- * reports the median and the slowest. The last case adds one endpoint that never answers in time:
- * the round is bounded by the per-probe timeout, not by the number of services.
+ * `ci-platform bench health` (`npm run bench:health`): how long one probe round of a whole stack
+ * takes. Stub endpoints on 127.0.0.1 stand in for a stack's 25 services; each case runs `RUNS`
+ * rounds in this process and reports the median and the slowest. The last case adds one endpoint
+ * that never answers in time: the round is bounded by the per-probe timeout, not by the number of
+ * services.
  */
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import type { Endpoint } from "./endpoints";
@@ -28,7 +29,7 @@ async function timeRounds(
   return { medianMs: times[Math.floor(times.length / 2)]!, maxMs: times[times.length - 1]! };
 }
 
-async function main(): Promise<void> {
+export async function benchHealth(write: (text: string) => void): Promise<void> {
   const cases: { name: string; specs: StubSpec[]; concurrency: number; timeoutMs: number }[] = [
     {
       name: `${apps.length} up, concurrency 16`,
@@ -52,13 +53,13 @@ async function main(): Promise<void> {
       timeoutMs: 500,
     },
   ];
-  process.stdout.write(`probe rounds of ${apps.length} stub endpoints, ${RUNS} runs each\n`);
+  write(`probe rounds of ${apps.length} stub endpoints, ${RUNS} runs each\n`);
   for (const c of cases) {
     const stubs = await startStubs(c.specs);
     try {
       await probeAll(stubs.endpoints, { concurrency: c.concurrency, timeoutMs: c.timeoutMs }); // warm-up
       const t = await timeRounds(stubs.endpoints, c.concurrency, c.timeoutMs);
-      process.stdout.write(
+      write(
         `  ${c.name.padEnd(40)} median ${t.medianMs.toFixed(1).padStart(6)} ms, max ${t.maxMs.toFixed(1).padStart(6)} ms\n`,
       );
     } finally {
@@ -66,8 +67,3 @@ async function main(): Promise<void> {
     }
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});

@@ -6,7 +6,7 @@
  * when it fails.
  */
 import { chromium, type Page } from "playwright-core";
-import { which } from "../process";
+import { which } from "../../lib/process";
 
 export interface PageOptions {
   /** The viewport in CSS pixels, and so the size of a screenshot. @default 1200 x 800 */

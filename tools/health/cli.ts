@@ -1,9 +1,11 @@
 /**
- * `npm run health -- --stack <s> [--file <endpoints.json>] [--timeout-ms N] [--json]`: probes every
- * service's health endpoint once, prints a table (or JSON) and exits 1 when any is down or timed
- * out. With `--serve <port>` it keeps probing and serves a dashboard on 127.0.0.1 instead.
+ * `ci-platform health --stack <s> [--file <endpoints.json>] [--timeout-ms N] [--json]` (`npm run
+ * health --`): probes every service's health endpoint once, prints a table (or JSON) and exits 1
+ * when any is down or timed out. With `--serve <port>` it keeps probing and serves a dashboard on
+ * 127.0.0.1 instead.
  */
-import { parseHealthArgs, USAGE } from "./args";
+import type { Command } from "../cli/command";
+import { HEALTH_OPTIONS, parseHealthArgs, USAGE } from "./args";
 import { exitCodeFor, summarize, summaryText } from "./classify";
 import { probeAll } from "./probe";
 import { startDashboard } from "./server";
@@ -11,8 +13,8 @@ import { loadEndpoints } from "./source";
 import { renderTable } from "./table";
 import { sortEndpoints } from "./endpoints";
 
-async function main(): Promise<number> {
-  const args = parseHealthArgs(process.argv.slice(2));
+async function health(argv: readonly string[]): Promise<number> {
+  const args = parseHealthArgs(argv);
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -82,12 +84,11 @@ async function main(): Promise<number> {
   return exitCodeFor(results);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`health failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  },
-);
+export const healthCommand: Command = {
+  path: ["health"],
+  summary:
+    "probes every service's health endpoint (exit 1 when any is down), or serves a dashboard",
+  options: HEALTH_OPTIONS,
+  errorPrefix: "health failed",
+  run: (argv) => health(argv),
+};

@@ -9,7 +9,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { PNG } from "pngjs";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
-import { sleep, waitFor } from "../process";
+import { sleep, waitFor } from "../../lib/process";
 import { withPage } from "./browser";
 import { startDashboard } from "./server";
 import { startStubs, type StubBehaviour } from "./stubs";
@@ -23,14 +23,12 @@ const BEHAVIOURS: Readonly<Record<string, StubBehaviour>> = {
   email: { kind: "flapping" },
 };
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const outIndex = argv.indexOf("--out");
-  const out = resolve(
-    outIndex >= 0 && argv[outIndex + 1] !== undefined
-      ? argv[outIndex + 1]!
-      : resolve(__dirname, "..", "..", "docs", "health-dashboard.png"),
-  );
+/** The README's picture, where `--out` does not say otherwise. */
+export const DEFAULT_SCREENSHOT = resolve(__dirname, "..", "..", "docs", "health-dashboard.png");
+
+/** Photographs the dashboard into `outFile`: the `ci-platform health screenshot` command. */
+export async function dashboardScreenshot(outFile: string): Promise<void> {
+  const out = resolve(outFile);
   const apps = SERVICE_CATALOG.filter((e) => e.kind === "app").map((e) => e.name);
   const stubs = await startStubs(
     apps.map((service) => ({ service, behaviour: BEHAVIOURS[service] ?? { kind: "up" } })),
@@ -66,8 +64,3 @@ async function main(): Promise<void> {
     `wrote ${out}: ${header.width}x${header.height}, ${Math.round(statSync(out).size / 1024)} KiB\n`,
   );
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`screenshot failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { endpointsFromDocument, type Endpoint } from "./endpoints";
 
 export interface EndpointSource {
@@ -49,7 +49,16 @@ export async function loadEndpoints(options: LoadOptions): Promise<EndpointSourc
   }
   const plan = await run(
     process.execPath,
-    ["--stack-trace-limit=0", "--import", "tsx", "tools/plan/cli.ts", "--stack", stack, "--json"],
+    [
+      "--stack-trace-limit=0",
+      "--import",
+      "tsx",
+      "tools/cli.ts",
+      "plan",
+      "--stack",
+      stack,
+      "--json",
+    ],
     { timeoutMs: 180_000, cwd: ROOT },
   );
   if (plan.code !== 0) {

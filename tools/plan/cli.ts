@@ -1,18 +1,19 @@
 /**
- * `npm run plan -- --stack <testing|staging|production> [--json]`: the program's plan for one stack,
- * computed offline from its real `Pulumi.<stack>.yaml` under Pulumi mocks, without CLI or cloud.
+ * `ci-platform plan --stack <testing|staging|production> [--json]` (`npm run plan --`): the
+ * program's plan for one stack, computed offline from its real `Pulumi.<stack>.yaml` under Pulumi
+ * mocks, without CLI or cloud.
  */
 import { resolve } from "node:path";
 import { formatConfigIssues } from "../../components/config/format";
 import type { ConfigIssue } from "../../components/config/types";
-import { parsePlanArgs } from "./cli-args";
-import { evaluateProgram } from "./evaluate";
-import { renderPlanJson, renderPlanText } from "./render";
-import { readStackFile } from "./stack-file";
+import type { PlanArgs } from "./cli-args";
+import { evaluateProgram } from "../../lib/evaluate";
+import { renderPlanJson, renderPlanText } from "../../lib/plan-render";
+import { readStackFile } from "../../lib/stack-file";
 
-async function main(): Promise<void> {
+/** Plans one stack and writes the plan, as text or with `--json` as the committed plans' JSON. */
+export async function plan(args: PlanArgs, write: (text: string) => void): Promise<void> {
   const root = resolve(__dirname, "..", "..");
-  const args = parsePlanArgs(process.argv.slice(2));
   const stackConfig = readStackFile(root, args.stack, args.file && resolve(args.file));
   const fileName = args.file ?? `Pulumi.${args.stack}.yaml`;
   planned = { project: stackConfig.project, stack: args.stack, file: fileName };
@@ -23,13 +24,14 @@ async function main(): Promise<void> {
     );
   }
   const evaluation = await evaluateProgram(stackConfig, args.stack, () => import("../../index"));
-  process.stdout.write(args.json ? renderPlanJson(evaluation) : renderPlanText(evaluation));
+  write(args.json ? renderPlanJson(evaluation) : renderPlanText(evaluation));
 }
 
 /** The stack file being planned, once read: a config error names it, as `--file` may replace it. */
 let planned: { project: string; stack: string; file: string } | undefined;
 
-function messageOf(err: unknown): string {
+/** An error of the plan as it reads: config issues name the stack file it read. */
+export function messageOf(err: unknown): string {
   const issues = (err as { issues?: unknown } | undefined)?.issues;
   if (planned !== undefined && Array.isArray(issues))
     return formatConfigIssues(
@@ -40,15 +42,3 @@ function messageOf(err: unknown): string {
     );
   return err instanceof Error ? err.message : String(err);
 }
-
-let failed = false;
-/** The SDK rejects more than one promise for one program error: report the first, once. */
-function fail(err: unknown): void {
-  if (failed) return;
-  failed = true;
-  const message = messageOf(err);
-  process.stderr.write(`plan failed: ${message}\n`);
-  process.exit(1);
-}
-process.on("unhandledRejection", fail);
-main().catch(fail);

@@ -1,9 +1,9 @@
 /**
- * `npm run --silent registry:add-user -- <user> <pull|push|delete>`: adds a registry user (or
- * changes its password). Reads the current htpasswd on stdin, the new password from
- * REGISTRY_PASSWORD (never from the command line, where `ps` shows it), prints the new htpasswd
- * with a bcrypt hash on stdout, and on stderr the `registry.users` entry that gives the user its
- * role (nginx answers 403 to a user without one):
+ * `ci-platform registry add-user <user> <pull|push|delete>` (`npm run --silent registry:add-user
+ * --`): adds a registry user (or changes its password). Reads the current htpasswd on stdin, the
+ * new password from REGISTRY_PASSWORD (never from the command line, where `ps` shows it), prints
+ * the new htpasswd with a bcrypt hash on stdout, and on stderr the `registry.users` entry that
+ * gives the user its role (nginx answers 403 to a user without one):
  *
  *   pulumi config get registryHtpasswd --stack staging \
  *     | REGISTRY_PASSWORD=... npm run --silent registry:add-user -- jenkins push \
@@ -12,6 +12,7 @@
 import bcrypt from "bcryptjs";
 import { REGISTRY_ROLES, type RegistryRole } from "../../components/config/types";
 import { parseHtpasswd, renderHtpasswd, upsertHtpasswd } from "../../components/registry/htpasswd";
+import { parseCommandLine, UsageError, type Command } from "../cli/command";
 
 /** bcrypt cost: about a quarter second per hash here, paid once per login attempt by nginx. */
 export const BCRYPT_COST = 12;
@@ -20,10 +21,12 @@ const USAGE = `usage: npm run --silent registry:add-user -- <user> <${REGISTRY_R
 
 /** The user and role from the command line; throws the usage or names the bad role. */
 export function parseAddUserArgs(argv: readonly string[]): { user: string; role: RegistryRole } {
-  const [user, role, ...rest] = argv;
-  if (!user || !role || rest.length > 0) throw new Error(USAGE);
+  const [user, role, ...rest] = parseCommandLine(argv, {}, USAGE, {
+    positionals: true,
+  }).positionals;
+  if (!user || !role || rest.length > 0) throw new UsageError(USAGE);
   if (!REGISTRY_ROLES.includes(role as RegistryRole))
-    throw new Error(
+    throw new UsageError(
       `${JSON.stringify(role)} is not a registry role; use one of ${REGISTRY_ROLES.join(", ")}`,
     );
   return { user, role: role as RegistryRole };
@@ -47,22 +50,23 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function main(): Promise<void> {
-  const { user, role } = parseAddUserArgs(process.argv.slice(2));
-  const password = process.env["REGISTRY_PASSWORD"];
-  if (!password || password.length < 12)
-    throw new Error("set REGISTRY_PASSWORD to the new password, at least 12 characters");
-  const current = parseHtpasswd(await readStdin());
-  const hash = await bcrypt.hash(password, BCRYPT_COST);
-  process.stdout.write(renderHtpasswd(upsertHtpasswd(current, { user, hash })));
-  process.stderr.write(registryUsersHint(user, role));
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(
-      `registry:add-user: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    process.exit(1);
-  });
-}
+export const addUserCommand: Command = {
+  path: ["registry", "add-user"],
+  summary: "adds a registry user to the htpasswd on stdin; prints the new htpasswd",
+  positionals: `<user> <${REGISTRY_ROLES.join("|")}>`,
+  options: {},
+  notes:
+    "The new password comes from REGISTRY_PASSWORD (at least 12 characters), never the command line.",
+  errorPrefix: "registry:add-user",
+  run: async (argv, io) => {
+    const { user, role } = parseAddUserArgs(argv);
+    const password = process.env["REGISTRY_PASSWORD"];
+    if (!password || password.length < 12)
+      throw new Error("set REGISTRY_PASSWORD to the new password, at least 12 characters");
+    const current = parseHtpasswd(await readStdin());
+    const hash = await bcrypt.hash(password, BCRYPT_COST);
+    io.stdout(renderHtpasswd(upsertHtpasswd(current, { user, hash })));
+    io.stderr(registryUsersHint(user, role));
+    return 0;
+  },
+};

@@ -1,10 +1,11 @@
 /**
- * `npx tsx tools/registry/bench.ts [--mb 128] [--layers 4] [--rounds 2]`: what nginx in front of
- * the registry costs. Starts the registry stack the integration tests use (rendered configs, real
- * daemons on 127.0.0.1, see test/harness/registry.ts), then times skopeo pushing and pulling a
- * fresh random image through nginx (TLS, basic auth) and straight to the registry (plain HTTP).
- * Each round uses new images (no blob is ever already there) and alternates which route goes
- * first. Prints MB/s (10^6 bytes) per run, the median per route, and the ratio nginx/direct.
+ * `ci-platform bench registry [--mb 128] [--layers 4] [--rounds 2]` (`npm run bench:registry --`):
+ * what nginx in front of the registry costs. Starts the registry stack the integration tests use
+ * (rendered configs, real daemons on 127.0.0.1, see test/harness/registry.ts), then times skopeo
+ * pushing and pulling a fresh random image through nginx (TLS, basic auth) and straight to the
+ * registry (plain HTTP). Each round uses new images (no blob is ever already there) and alternates
+ * which route goes first. Prints MB/s (10^6 bytes) per run, the median per route, and the ratio
+ * nginx/direct.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -19,7 +20,9 @@ import {
   type Route,
 } from "../../test/harness/registry-images";
 
-const USAGE = "usage: npx tsx tools/registry/bench.ts [--mb 128] [--layers 4] [--rounds 2]";
+import { stringValue, UsageError, type ParsedLine } from "../cli/command";
+
+const USAGE = "usage: npm run bench:registry -- [--mb 128] [--layers 4] [--rounds 2]";
 
 interface Sample {
   readonly round: number;
@@ -29,12 +32,12 @@ interface Sample {
   readonly pullSeconds: number;
 }
 
-function intFlag(argv: readonly string[], flag: string, fallback: number, min: number): number {
-  const i = argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const value = Number(argv[i + 1]);
+function intFlag(line: ParsedLine, flag: string, fallback: number, min: number): number {
+  const raw = stringValue(line, flag.slice(2));
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
   if (!Number.isInteger(value) || value < min)
-    throw new Error(`${flag} ${argv[i + 1] ?? "(missing)"} must be an integer >= ${min}\n${USAGE}`);
+    throw new UsageError(`${flag} ${raw} must be an integer >= ${min}\n${USAGE}`);
   return value;
 }
 
@@ -85,15 +88,14 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes("--help")) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const mb = intFlag(argv, "--mb", 128, 1);
-  const layers = intFlag(argv, "--layers", 4, 1);
-  const rounds = intFlag(argv, "--rounds", 2, 1);
+/** Runs the benchmark with the options of `ci-platform bench registry` (tools/cli/commands.ts). */
+export async function benchRegistry(
+  line: ParsedLine,
+  write: (text: string) => void,
+): Promise<void> {
+  const mb = intFlag(line, "--mb", 128, 1);
+  const layers = intFlag(line, "--layers", 4, 1);
+  const rounds = intFlag(line, "--rounds", 2, 1);
   const sizeBytes = mb * 1_000_000;
 
   const stack = await startRegistryStack();
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
-  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  const out = (text: string): void => write(`${text}\n`);
   try {
     out(`nginx ${stack.url} -> registry http://${stack.registryAddr}`);
     out(`image: ${mb} MB of random data in ${layers} layer(s), stored gzip; ${rounds} round(s)`);
@@ -142,8 +144,3 @@ async function main(): Promise<void> {
     await stack.stop();
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`registry bench: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});

@@ -1,9 +1,9 @@
 /**
- * `npm run registry:prune -- --stack staging [--keep N] [--dry-run] [--url https://host:port]`:
- * applies retention to the stack's private registry. Credentials come from REGISTRY_USER and
- * REGISTRY_PASSWORD, a user with the delete role in `registry.users` (nginx answers any other
- * user's DELETE with 403); the registry's containers are reached through the Docker engine of the CI
- * host that runs them (DOCKER_HOST is set from the stack config).
+ * `ci-platform registry prune --stack staging [--keep N] [--dry-run] [--url https://host:port]`
+ * (`npm run registry:prune --`): applies retention to the stack's private registry. Credentials
+ * come from REGISTRY_USER and REGISTRY_PASSWORD, a user with the delete role in `registry.users`
+ * (nginx answers any other user's DELETE with 403); the registry's containers are reached through
+ * the Docker engine of the CI host that runs them (DOCKER_HOST is set from the stack config).
  */
 import { resolve } from "node:path";
 import { containerName } from "../../components/docker/docker-render";
@@ -12,10 +12,33 @@ import {
   REGISTRY_CONFIG_PATH,
   REGISTRY_CONTAINER_LAYOUT,
 } from "../../components/registry/registry-render";
-import { run } from "../process";
-import { deployedVersions, validatedStackConfig } from "../stack-config";
+import { run } from "../../lib/process";
+import { deployedVersions, validatedStackConfig } from "../../lib/stack-config";
 import { pruneRegistry, type RegistryMaintenance } from "./prune";
 import { RegistryApi } from "./registry-api";
+import {
+  flagValue,
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type Command,
+  type OptionSpecs,
+} from "../cli/command";
+
+export const PRUNE_OPTIONS: OptionSpecs = {
+  stack: { type: "string", value: "stack", description: "the stack whose registry to prune" },
+  keep: {
+    type: "string",
+    value: "N",
+    description: "tags kept per repository (default: the stack's registry.keepTags)",
+  },
+  "dry-run": { type: "boolean", description: "print what would be deleted, delete nothing" },
+  url: {
+    type: "string",
+    value: "https://host:port",
+    description: "the registry's address (default: the stack's registry address)",
+  },
+};
 
 const USAGE =
   "usage: npm run registry:prune -- --stack <stack> [--keep N] [--dry-run] [--url https://host:port]";
@@ -61,14 +84,12 @@ export function containerMaintenance(stack: string, dockerHost: string): Registr
   };
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+async function prune(argv: readonly string[], write: (text: string) => void): Promise<void> {
+  const line = parseCommandLine(argv, PRUNE_OPTIONS, USAGE);
+  const value = (flag: string): string | undefined => stringValue(line, flag.slice(2));
+  const dryRun = flagValue(line, "dry-run");
   const stack = value("--stack");
-  if (!stack) throw new Error(USAGE);
+  if (!stack) throw new UsageError(USAGE);
   const root = resolve(__dirname, "..", "..");
   const config = validatedStackConfig(root, stack);
   const registry = config.registry;
@@ -92,18 +113,24 @@ async function main(): Promise<void> {
     maintenance: containerMaintenance(stack, host.dockerHost.url),
     keep,
     deployed: deployedVersions(root),
-    dryRun: argv.includes("--dry-run"),
-    log: (line) => process.stdout.write(`${line}\n`),
+    dryRun,
+    log: (text) => write(`${text}\n`),
   });
   const count = Object.values(report.deleted).reduce((n, d) => n + d.length, 0);
-  process.stdout.write(
-    `${count} image(s) ${argv.includes("--dry-run") ? "would be " : ""}deleted; garbage collection ${report.garbageCollected ? "ran" : "not needed"}\n`,
+  write(
+    `${count} image(s) ${dryRun ? "would be " : ""}deleted; garbage collection ${report.garbageCollected ? "ran" : "not needed"}\n`,
   );
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`registry:prune: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+export const pruneCommand: Command = {
+  path: ["registry", "prune"],
+  summary: "applies tag retention to a stack's private registry, then garbage-collects",
+  options: PRUNE_OPTIONS,
+  notes:
+    "Credentials: REGISTRY_USER and REGISTRY_PASSWORD of a user with the delete role in registry.users.",
+  errorPrefix: "registry:prune",
+  run: async (argv, io) => {
+    await prune(argv, io.stdout);
+    return 0;
+  },
+};

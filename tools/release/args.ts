@@ -1,4 +1,11 @@
-/** `npm run release` arguments. */
+/** `ci-platform release` (`npm run release`) arguments. */
+import {
+  flagValue,
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type OptionSpecs,
+} from "../cli/command";
 
 export const USAGE = `usage:
   npm run release -- <service> <version> --stack <stack>   release <version> blue/green
@@ -30,55 +37,64 @@ export interface ReleaseArgs {
   readonly root: string | undefined;
 }
 
-const ACTION_FLAGS: Readonly<Record<string, ReleaseAction>> = {
-  "--rollback": "rollback",
-  "--switch": "switch",
-  "--finish": "finish",
+export const RELEASE_OPTIONS: OptionSpecs = {
+  stack: { type: "string", value: "stack", description: "the stack to release on" },
+  rollback: { type: "boolean", description: "make the previous release live again" },
+  switch: { type: "boolean", description: "refused: release.sh and ECS switch slots themselves" },
+  finish: { type: "boolean", description: "refused: release.sh and ECS retire slots themselves" },
+  host: {
+    type: "string",
+    value: "ci host",
+    description: "the CI host to release on (default: the stack's only CI host)",
+  },
+  image: {
+    type: "string",
+    value: "ref",
+    description: "CI hosts: the image to run (default: <service>:<version> on the host)",
+  },
+  grace: {
+    type: "string",
+    value: "seconds",
+    description: "CI hosts: how long the old slot keeps running after a switch (default 30)",
+  },
+  root: {
+    type: "string",
+    value: "dir",
+    description: "the project root holding Pulumi.<stack>.yaml (default: this repository)",
+  },
 };
 
+const ACTIONS = ["rollback", "switch", "finish"] as const;
+
 export function parseReleaseArgs(argv: readonly string[]): ReleaseArgs {
-  const positional: string[] = [];
-  const options: Record<string, string> = {};
-  const actions: ReleaseAction[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const action = ACTION_FLAGS[arg];
-    if (action) {
-      actions.push(action);
-      continue;
-    }
-    const match = /^--(stack|host|image|grace|root)(?:=(.*))?$/.exec(arg);
-    if (match) {
-      const value = match[2] ?? argv[++i];
-      if (value === undefined || value === "") throw new Error(`${arg} needs a value\n${USAGE}`);
-      options[match[1]!] = value;
-    } else if (arg.startsWith("-")) {
-      throw new Error(`unknown option ${arg}\n${USAGE}`);
-    } else {
-      positional.push(arg);
-    }
-  }
+  const line = parseCommandLine(argv, RELEASE_OPTIONS, USAGE, { positionals: true });
+  // In the order given, for the message.
+  const actions: ReleaseAction[] = ACTIONS.filter((a) => flagValue(line, a)).sort(
+    (a, b) => argv.indexOf(`--${a}`) - argv.indexOf(`--${b}`),
+  );
   if (actions.length > 1)
-    throw new Error(`give one action, not ${actions.map((a) => `--${a}`).join(" and ")}\n${USAGE}`);
+    throw new UsageError(
+      `give one action, not ${actions.map((a) => `--${a}`).join(" and ")}\n${USAGE}`,
+    );
   const action = actions[0] ?? "release";
-  const [service, version, ...extra] = positional;
-  const stack = options["stack"];
-  if (service === undefined || extra.length > 0 || stack === undefined) throw new Error(USAGE);
+  const [service, version, ...extra] = line.positionals;
+  const stack = stringValue(line, "stack");
+  if (service === undefined || extra.length > 0 || stack === undefined) throw new UsageError(USAGE);
   if (action === "release" && version === undefined)
-    throw new Error(`which version of ${service}? ${USAGE}`);
+    throw new UsageError(`which version of ${service}? ${USAGE}`);
   if (action !== "release" && version !== undefined)
-    throw new Error(`--${action} takes no version (got ${version})\n${USAGE}`);
-  const grace = options["grace"];
+    throw new UsageError(`--${action} takes no version (got ${version})\n${USAGE}`);
+  const grace = stringValue(line, "grace");
   if (grace !== undefined && !/^\d+$/.test(grace))
-    throw new Error(`--grace ${grace} is not a whole number of seconds`);
+    throw new UsageError(`--grace ${grace} is not a whole number of seconds`);
   return {
     service,
     action,
     version,
     stack,
-    host: options["host"],
-    image: options["image"],
+    host: stringValue(line, "host"),
+    image: stringValue(line, "image"),
     graceSeconds: grace === undefined ? undefined : Number(grace),
-    root: options["root"],
+    root: stringValue(line, "root"),
   };
 }

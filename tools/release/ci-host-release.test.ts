@@ -10,8 +10,8 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../process";
-import { validatedStackConfig } from "../stack-config";
+import { run } from "../../lib/process";
+import { validatedStackConfig } from "../../lib/stack-config";
 import { parseReleaseArgs } from "./args";
 import {
   type CiHostRelease,

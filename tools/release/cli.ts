@@ -1,5 +1,6 @@
 /**
- * `npm run release -- <service> <version> --stack <stack>`: a blue-green release (see USAGE).
+ * `ci-platform release <service> <version> --stack <stack>` (`npm run release --`): a blue-green
+ * release (see USAGE).
  *
  * CI hosts: runs the whole release on the host (release.sh: idle slot, health check, pre-tests,
  * switch, post-tests through the public port; switch back and remove the new slot on any failure;
@@ -16,10 +17,11 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PlatformConfig } from "../../components/config/types";
 import { isSlot, otherSlot } from "../../components/model/slots";
-import { run } from "../process";
-import { validatedStackConfig, writeValidatedStackFile } from "../stack-config";
+import { run } from "../../lib/process";
+import { validatedStackConfig, writeValidatedStackFile } from "../../lib/stack-config";
 import { checkSsh, sshTarget } from "../ssh/preflight";
-import { parseReleaseArgs, type ReleaseArgs } from "./args";
+import { EXIT_FINDINGS, EXIT_OK, type Command } from "../cli/command";
+import { parseReleaseArgs, RELEASE_OPTIONS, type ReleaseArgs } from "./args";
 import { awsReleaseLines, ecsDoesItMessage } from "./aws-release";
 import { planCiHostRelease, releaseCommand } from "./ci-host-release";
 import { recordLiveSlot, releaseEdit, rollbackEdit } from "./slot-edits";
@@ -129,17 +131,18 @@ export async function release(
     : editAwsStack(root, config, args);
 }
 
-async function main(): Promise<void> {
-  const result = await release(process.argv.slice(2), resolve(__dirname, "..", ".."), (text) =>
-    process.stdout.write(text),
-  );
-  for (const line of result.lines) process.stdout.write(`${line}\n`);
-  process.exitCode = result.ok ? 0 : 1;
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`release refused: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+export const releaseCliCommand: Command = {
+  path: ["release"],
+  summary: "a blue-green release of one service, or --rollback to the previous one",
+  positionals: "<service> [<version>]",
+  options: RELEASE_OPTIONS,
+  notes:
+    "CI hosts run the release on the host (exit 1 when it fails there); on an aws stack each is\n" +
+    "one edit of Pulumi.<stack>.yaml (version, previousVersion, liveSlot) for pulumi up to apply.",
+  errorPrefix: "release refused",
+  run: async (argv, io) => {
+    const result = await release(argv, resolve(__dirname, "..", ".."), io.stdout);
+    for (const line of result.lines) io.stdout(`${line}\n`);
+    return result.ok ? EXIT_OK : EXIT_FINDINGS;
+  },
+};

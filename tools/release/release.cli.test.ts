@@ -2,11 +2,11 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { SMALL_PRODUCTION, smallProject, stackFile } from "./small-stack.fixture";
 
 const ROOT = resolve(__dirname, "..", "..");
-const CLI = join(ROOT, "tools/release/cli.ts");
+const CLI = join(ROOT, "tools/cli.ts");
 
 const NEXT = [
   "next: review the plan diff (npm run plan:diff -- --stack production); it should show only api's task definitions and ECS service changing",
@@ -22,7 +22,7 @@ describe("npm run release on an aws stack", () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   const release = (...argv: string[]) =>
-    run("npx", ["tsx", CLI, ...argv, "--stack", "production", "--root", root], {
+    run("npx", ["tsx", CLI, "release", ...argv, "--stack", "production", "--root", root], {
       cwd: ROOT,
       timeoutMs: 60_000,
     });
@@ -72,7 +72,7 @@ describe("npm run release on an aws stack", () => {
     "refuses %j, leaving the file as it was",
     async (argv, message) => {
       const result = await release(...argv);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(2); // a refusal: exit 2 by the CLI's exit-code rule
       expect(result.stderr).toBe(`release refused: ${message}\n`);
       expect(stackFile(root)).toBe(SMALL_PRODUCTION);
     },
@@ -81,7 +81,7 @@ describe("npm run release on an aws stack", () => {
 
   it("refuses a version that is not an image tag and leaves the file as it was", async () => {
     const result = await release("api", "1.5.0 beta");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       "release refused: Pulumi.production.yaml would be invalid with api 1.5.0 beta, so it is left as it was:",
     );

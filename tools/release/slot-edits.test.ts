@@ -3,7 +3,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { lineDiff } from "../review/diff-render";
-import { appSetting, selectedApps } from "../stack-yaml";
+import { appSetting, selectedApps } from "../../lib/stack-yaml";
 import { recordLiveSlot, releaseEdit, rollbackEdit } from "./slot-edits";
 
 const ROOT = join(__dirname, "..", "..");

@@ -13,7 +13,7 @@
  *                    can run the old and the new revision side by side on every instance
  */
 import { isSlot, otherSlot, type Slot } from "../../components/model/slots";
-import { appSetting, DEFAULT_PROJECT, requireSelected, setAppSettings } from "../stack-yaml";
+import { appSetting, DEFAULT_PROJECT, requireSelected, setAppSettings } from "../../lib/stack-yaml";
 
 function liveSlotOf(yamlText: string, service: string, project: string): Slot {
   const value = appSetting(yamlText, service, "liveSlot", project) ?? "blue";

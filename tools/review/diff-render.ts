@@ -12,7 +12,7 @@ import {
   type PlanDiff,
   type ResourceChange,
   type ValueChange,
-} from "./plan-diff";
+} from "../../lib/plan-diff";
 
 const KIND_ORDER: readonly ChangeKind[] = ["create", "update", "replace", "delete"];
 const SYMBOL: Readonly<Record<ChangeKind, string>> = {

@@ -1,15 +1,30 @@
 /**
- * `npm run plan:diff -- --stack <stack> [--base <git-ref>] [--head <git-ref>] [--markdown]`: what a
- * change does to a stack's offline plan. The base defaults to `origin/main` when it exists, else
- * `HEAD`; the head defaults to the working tree. Prints only what changes, grouped as create,
- * update, replace and delete, summary line first; `--markdown` renders it as a pull-request comment.
+ * `ci-platform plan diff --stack <stack> [...]` (`npm run plan:diff -- --stack <stack> [--base
+ * <git-ref>] [--head <git-ref>] [--markdown]`: what a change does to a stack's offline plan. The
+ * base defaults to `origin/main` when it exists, else `HEAD`; the head defaults to the working
+ * tree. Prints only what changes, grouped as create, update, replace and delete, summary line
+ * first; `--markdown` renders it as a pull-request comment.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { renderDiffMarkdown, renderDiffText } from "./diff-render";
-import { diffPlans } from "./plan-diff";
-import { emptyPlan, parsePlanDocument, planJson, type PlanDocument } from "./plan-files";
+import { diffPlans } from "../../lib/plan-diff";
+import {
+  emptyPlan,
+  parsePlanDocument,
+  planEntry,
+  planJson,
+  type PlanDocument,
+} from "../../lib/plan-files";
 import { defaultBase, withRevision } from "./revision";
+import {
+  flagValue,
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type Command,
+  type OptionSpecs,
+} from "../cli/command";
 
 const USAGE =
   "usage: npm run plan:diff -- --stack <stack> [--base <git-ref>] [--head <git-ref>] [--markdown]";
@@ -23,33 +38,42 @@ export interface PlanDiffArgs {
   readonly markdown: boolean;
 }
 
+export const PLAN_DIFF_OPTIONS: OptionSpecs = {
+  stack: { type: "string", short: "s", value: "stack", description: "the stack to compare" },
+  base: {
+    type: "string",
+    value: "git-ref",
+    description: "revision to compare from (default: origin/main if it exists, else HEAD)",
+  },
+  head: {
+    type: "string",
+    value: "git-ref",
+    description: "revision to compare to (default: the working tree)",
+  },
+  markdown: { type: "boolean", description: "render the diff as a pull-request comment" },
+};
+
 export function parsePlanDiffArgs(argv: readonly string[]): PlanDiffArgs {
-  let stack: string | undefined;
-  let base: string | undefined;
-  let head: string | undefined;
-  let markdown = false;
-  const value = (i: number, flag: string): string => {
-    const v = argv[i];
-    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
-    return v;
+  const line = parseCommandLine(argv, PLAN_DIFF_OPTIONS, USAGE, {
+    messages: { unknown: (flag) => `unknown argument ${flag}` },
+  });
+  const stack = stringValue(line, "stack");
+  if (stack === undefined) throw new UsageError(`--stack is required\n${USAGE}`);
+  return {
+    stack,
+    base: stringValue(line, "base"),
+    head: stringValue(line, "head"),
+    markdown: flagValue(line, "markdown"),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--stack" || arg === "-s") stack = value(++i, "--stack");
-    else if (arg === "--base") base = value(++i, "--base");
-    else if (arg === "--head") head = value(++i, "--head");
-    else if (arg === "--markdown") markdown = true;
-    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
-  }
-  if (stack === undefined) throw new Error(`--stack is required\n${USAGE}`);
-  return { stack, base, head, markdown };
 }
 
 /** The plan of `stack` in the checkout at `dir`; an empty plan where the stack has no file. */
 export async function planOf(dir: string, stack: string, label: string): Promise<PlanDocument> {
   if (!existsSync(join(dir, `Pulumi.${stack}.yaml`))) return emptyPlan(stack);
-  if (!existsSync(join(dir, "tools", "plan", "cli.ts"))) {
-    throw new Error(`${label} has no offline plan (tools/plan/cli.ts); pick a later revision`);
+  if (planEntry(dir) === undefined) {
+    throw new Error(
+      `${label} has no offline plan (tools/cli.ts or tools/plan/cli.ts); pick a later revision`,
+    );
   }
   try {
     return parsePlanDocument(await planJson(dir, stack), `the plan of ${label}`);
@@ -65,20 +89,20 @@ async function planAt(root: string, stack: string, ref: string | undefined): Pro
   );
 }
 
-async function main(): Promise<void> {
-  const root = resolve(__dirname, "..", "..");
-  const args = parsePlanDiffArgs(process.argv.slice(2));
-  const base = args.base ?? (await defaultBase(root));
-  // Sequential: two plans at once would double the peak memory for no gain on small machines.
-  const before = await planAt(root, args.stack, base);
-  const after = await planAt(root, args.stack, args.head);
-  const diff = diffPlans(before, after);
-  process.stdout.write(args.markdown ? renderDiffMarkdown(diff) : renderDiffText(diff));
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`plan:diff failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+export const planDiffCommand: Command = {
+  path: ["plan", "diff"],
+  summary: "what a change does to a stack's offline plan: create, update, replace, delete",
+  options: PLAN_DIFF_OPTIONS,
+  errorPrefix: "plan:diff failed",
+  run: async (argv, io) => {
+    const root = resolve(__dirname, "..", "..");
+    const args = parsePlanDiffArgs(argv);
+    const base = args.base ?? (await defaultBase(root));
+    // Sequential: two plans at once would double the peak memory for no gain on small machines.
+    const before = await planAt(root, args.stack, base);
+    const after = await planAt(root, args.stack, args.head);
+    const diff = diffPlans(before, after);
+    io.stdout(args.markdown ? renderDiffMarkdown(diff) : renderDiffText(diff));
+    return 0;
+  },
+};

@@ -1,12 +1,12 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { parsePlanDiffArgs } from "./plan-diff-cli";
 
 const ROOT = resolve(__dirname, "..", "..");
 
 function planDiff(...args: string[]) {
-  return run(process.execPath, ["--import", "tsx", "tools/review/plan-diff-cli.ts", ...args], {
+  return run(process.execPath, ["--import", "tsx", "tools/cli.ts", "plan", "diff", ...args], {
     cwd: ROOT,
     timeoutMs: 120_000,
   });
@@ -49,7 +49,7 @@ describe("npm run plan:diff", () => {
 
   it("fails naming a ref that is not a commit", async () => {
     const result = await planDiff("--stack", "production", "--base", "no-such-ref-xyz");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a tool error, by the CLI's exit-code rule
     expect(result.stderr).toBe(
       "plan:diff failed: no-such-ref-xyz is not a commit of this repository\n",
     );

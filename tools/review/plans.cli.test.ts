@@ -5,10 +5,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { stackNames } from "../stack-config";
+import { stackNames } from "../../lib/stack-config";
 import { renderDiffText } from "./diff-render";
-import { diffPlans, hasChanges } from "./plan-diff";
-import { parsePlanDocument, planFilePath, planJson, PLANS_DIR } from "./plan-files";
+import { diffPlans, hasChanges } from "../../lib/plan-diff";
+import { parsePlanDocument, planFilePath, planJson, PLANS_DIR } from "../../lib/plan-files";
 
 const ROOT = resolve(__dirname, "..", "..");
 const FIX = "run `npm run plan:update` and commit plans/";

@@ -6,11 +6,11 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { run } from "../process";
+import { run } from "../../lib/process";
 import { lineDiff } from "./diff-render";
 import { releaseEdit, rollbackEdit } from "../release/slot-edits";
 import { SMALL_PRODUCTION, smallProject, stackFile } from "../release/small-stack.fixture";
-import { appSetting, selectedApps, serviceVersion, setServiceVersion } from "../stack-yaml";
+import { appSetting, selectedApps, serviceVersion, setServiceVersion } from "../../lib/stack-yaml";
 import { parsePromoteArgs, promote, registryFromEnv } from "./promote";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -335,10 +335,10 @@ describe("promote command line", () => {
   it("exits non-zero with the reason when it refuses", async () => {
     const result = await run(
       process.execPath,
-      ["--import", "tsx", "tools/review/promote.ts", "no-such-app", "1.0.0", "--to", "production"],
+      ["--import", "tsx", "tools/cli.ts", "promote", "no-such-app", "1.0.0", "--to", "production"],
       { cwd: ROOT, env: { REGISTRY_URL: "" } },
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a refusal is a usage or tool error, by the CLI's exit-code rule
     expect(result.stderr).toMatch(/^promote refused: no-such-app is not an app in the catalog;/);
     expect(result.stdout).toBe("");
   }, 60_000);

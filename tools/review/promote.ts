@@ -1,13 +1,14 @@
 /**
- * `npm run promote -- <service> <version> --to <stack>`: deploys a service version to a stack by
- * editing `ci-platform:services.apps.<service>` in `Pulumi.<stack>.yaml` (comments and key order
- * kept). On a CI-host stack it sets only `version`; rolling back is promoting the previous version,
- * which it prints. On an aws stack it makes the same edit as `npm run release` (`version`,
- * `previousVersion` the version it replaces, `liveSlot` the other slot: tools/release/slot-edits.ts),
- * so every promotion alternates the slot and records the rollback target; it prints the next steps
- * (plan diff, `pulumi up`) and the rollback command. Refuses a service the catalog or the stack does
- * not have, a version the registry does not hold (when REGISTRY_URL is set and reachable), and an
- * edit that makes the stack config invalid (the file is restored).
+ * `ci-platform promote <service> <version> --to <stack>` (`npm run promote --`): deploys a service
+ * version to a stack by editing `ci-platform:services.apps.<service>` in `Pulumi.<stack>.yaml`
+ * (comments and key order kept). On a CI-host stack it sets only `version`; rolling back is
+ * promoting the previous version, which it prints. On an aws stack it makes the same edit as `npm
+ * run release` (`version`, `previousVersion` the version it replaces, `liveSlot` the other slot:
+ * tools/release/slot-edits.ts), so every promotion alternates the slot and records the rollback
+ * target; it prints the next steps (plan diff, `pulumi up`) and the rollback command. Refuses a
+ * service the catalog or the stack does not have, a version the registry does not hold (when
+ * REGISTRY_URL is set and reachable), and an edit that makes the stack config invalid (the file is
+ * restored).
  *
  * Registry check: REGISTRY_URL (`https://registry.example.com:5443`), REGISTRY_USER,
  * REGISTRY_PASSWORD, and optionally REGISTRY_CA (a PEM file to trust).
@@ -16,11 +17,23 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { SERVICE_CATALOG } from "../../components/catalog/catalog";
 import { RegistryApi, type RegistryApiOptions } from "../registry/registry-api";
-import { writeValidatedStackFile } from "../stack-config";
-import { readProjectName } from "../plan/stack-file";
+import { writeValidatedStackFile } from "../../lib/stack-config";
+import { readProjectName } from "../../lib/stack-file";
 import { awsReleaseLines } from "../release/aws-release";
+import {
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type Command,
+  type OptionSpecs,
+} from "../cli/command";
 import { releaseEdit } from "../release/slot-edits";
-import { selectedApps, serviceVersion, setServiceVersion, stackSetting } from "../stack-yaml";
+import {
+  selectedApps,
+  serviceVersion,
+  setServiceVersion,
+  stackSetting,
+} from "../../lib/stack-yaml";
 
 const USAGE = "usage: npm run promote -- <service> <version> --to <stack>";
 
@@ -30,19 +43,16 @@ export interface PromoteArgs {
   readonly stack: string;
 }
 
+export const PROMOTE_OPTIONS: OptionSpecs = {
+  to: { type: "string", value: "stack", description: "the stack to promote the version to" },
+};
+
 export function parsePromoteArgs(argv: readonly string[]): PromoteArgs {
-  const positional: string[] = [];
-  let stack: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--to") stack = argv[++i];
-    else if (arg.startsWith("--to=")) stack = arg.slice("--to=".length);
-    else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}\n${USAGE}`);
-    else positional.push(arg);
-  }
-  const [service, version, ...extra] = positional;
+  const line = parseCommandLine(argv, PROMOTE_OPTIONS, USAGE, { positionals: true });
+  const [service, version, ...extra] = line.positionals;
+  const stack = stringValue(line, "to");
   if (service === undefined || version === undefined || extra.length > 0 || !stack) {
-    throw new Error(USAGE);
+    throw new UsageError(USAGE);
   }
   return { service, version, stack };
 }
@@ -186,19 +196,22 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   };
 }
 
-async function main(): Promise<void> {
-  const args = parsePromoteArgs(process.argv.slice(2));
-  const result = await promote({
-    ...args,
-    root: resolve(__dirname, "..", ".."),
-    registry: registryFromEnv(process.env),
-  });
-  for (const line of result.lines) process.stdout.write(`${line}\n`);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`promote refused: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+export const promoteCommand: Command = {
+  path: ["promote"],
+  summary: "sets a service's version in a stack file (on aws stacks, the release edit)",
+  positionals: "<service> <version>",
+  options: PROMOTE_OPTIONS,
+  notes:
+    "Registry check: REGISTRY_URL, REGISTRY_USER, REGISTRY_PASSWORD, optionally REGISTRY_CA (a PEM file).",
+  errorPrefix: "promote refused",
+  run: async (argv, io) => {
+    const args = parsePromoteArgs(argv);
+    const result = await promote({
+      ...args,
+      root: resolve(__dirname, "..", ".."),
+      registry: registryFromEnv(process.env),
+    });
+    for (const line of result.lines) io.stdout(`${line}\n`);
+    return 0;
+  },
+};

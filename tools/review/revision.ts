@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../process";
+import { run } from "../../lib/process";
 
 /** The commit `ref` names in the repository at `root`; fails with the ref's name if there is none. */
 export async function resolveCommit(root: string, ref: string): Promise<string> {

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { validateWorkflow, type ValidationError } from "@action-validator/core";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { stackNames } from "../stack-config";
+import { stackNames } from "../../lib/stack-config";
 
 const ROOT = resolve(__dirname, "..", "..");
 const DIR = join(ROOT, ".github", "workflows");

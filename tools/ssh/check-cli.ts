@@ -1,12 +1,21 @@
 /**
- * `npm run ssh-check -- --stack <stack> [--host <ci host>] [--root <dir>]`: checks that every SSH
- * CI host of the stack (or the one named) takes a non-interactive login from this machine and
- * that its deploy user reaches Docker there. Run it before `pulumi up` on a new host, and again
- * after fixing whatever it reports. Exits 1 when any host fails.
+ * `ci-platform ssh-check --stack <stack> [--host <ci host>] [--root <dir>]` (`npm run ssh-check
+ * --`): checks that every SSH CI host of the stack (or the one named) takes a non-interactive login
+ * from this machine and that its deploy user reaches Docker there. Run it before `pulumi up` on a
+ * new host, and again after fixing whatever it reports. Exits 1 when any host fails.
  */
 import { resolve } from "node:path";
-import { validatedStackConfig } from "../stack-config";
+import { validatedStackConfig } from "../../lib/stack-config";
 import { checkSsh, describeTarget, sshTarget, type SshTarget } from "./preflight";
+import {
+  EXIT_FINDINGS,
+  EXIT_OK,
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type Command,
+  type OptionSpecs,
+} from "../cli/command";
 
 export const USAGE =
   "usage: npm run ssh-check -- --stack <stack> [--host <ci host>] [--root <dir>]";
@@ -17,20 +26,23 @@ export interface SshCheckArgs {
   readonly root: string | undefined;
 }
 
+export const SSH_CHECK_OPTIONS: OptionSpecs = {
+  stack: { type: "string", value: "stack", description: "the stack whose SSH CI hosts to check" },
+  host: { type: "string", value: "ci host", description: "check only this CI host" },
+  root: {
+    type: "string",
+    value: "dir",
+    description: "the project root holding Pulumi.<stack>.yaml (default: this repository)",
+  },
+};
+
 export function parseSshCheckArgs(argv: readonly string[]): SshCheckArgs {
-  const options: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag !== "--stack" && flag !== "--host" && flag !== "--root")
-      throw new Error(`${flag} is not an option of ssh-check\n${USAGE}`);
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith("--"))
-      throw new Error(`${flag} needs a value\n${USAGE}`);
-    options[flag.slice(2)] = value;
-    i++;
-  }
-  if (options["stack"] === undefined) throw new Error(`--stack is required\n${USAGE}`);
-  return { stack: options["stack"], host: options["host"], root: options["root"] };
+  const line = parseCommandLine(argv, SSH_CHECK_OPTIONS, USAGE, {
+    messages: { unknown: (flag) => `${flag} is not an option of ssh-check` },
+  });
+  const stack = stringValue(line, "stack");
+  if (stack === undefined) throw new UsageError(`--stack is required\n${USAGE}`);
+  return { stack, host: stringValue(line, "host"), root: stringValue(line, "root") };
 }
 
 /** The SSH targets to check; fails naming the hosts when `--host` is not one of them. */
@@ -77,17 +89,14 @@ export async function sshCheck(
   return { ok, lines };
 }
 
-async function main(): Promise<void> {
-  const result = await sshCheck(process.argv.slice(2), resolve(__dirname, "..", ".."));
-  for (const line of result.lines) process.stdout.write(`${line}\n`);
-  process.exitCode = result.ok ? 0 : 1;
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(
-      `ssh-check refused: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    process.exit(1);
-  });
-}
+export const sshCheckCommand: Command = {
+  path: ["ssh-check"],
+  summary: "checks that a stack's SSH CI hosts log in and reach Docker (exit 1 if not)",
+  options: SSH_CHECK_OPTIONS,
+  errorPrefix: "ssh-check refused",
+  run: async (argv, io) => {
+    const result = await sshCheck(argv, resolve(__dirname, "..", ".."));
+    for (const line of result.lines) io.stdout(`${line}\n`);
+    return result.ok ? EXIT_OK : EXIT_FINDINGS;
+  },
+};

@@ -4,7 +4,7 @@
  * and the fix. Used before `npm run release` on an SSH host, and by `npm run ssh-check` (run it
  * before `pulumi up` on a new host).
  */
-import { run, type RunResult } from "../process";
+import { run, type RunResult } from "../../lib/process";
 import type { CiHostConfig } from "../../components/config/types";
 
 /** ssh's `ConnectTimeout`: how long a host that does not answer may take to fail. */

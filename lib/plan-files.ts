@@ -1,10 +1,11 @@
 /**
  * The committed offline plans (`plans/<stack>.json`) and the one way to compute a plan: spawn the
- * plan CLI (`tools/plan/cli.ts --json`) in a project checkout. The Pulumi runtime is global to a
- * process, so every plan is its own process.
+ * plan command (`tools/cli.ts plan --json`) in a project checkout. The Pulumi runtime is global to
+ * a process, so every plan is its own process.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../process";
+import { run } from "./process";
 
 /** One resource of a `--json` plan, exactly as `renderPlanJson` writes it. */
 export interface PlanResource {
@@ -83,8 +84,21 @@ export interface PlanCliOptions {
 }
 
 /**
- * Runs `tools/plan/cli.ts --stack <stack> --json` in the checkout at `root` and returns its stdout
- * unchanged (the bytes a committed plan file holds). Rejects with the CLI's stderr on failure.
+ * The arguments (after `node --import tsx`) that plan a stack in the checkout at `root`, up to the
+ * stack's flags: the one CLI's `plan` command, or in a revision from before it, the plan CLI of
+ * its own (`tools/plan/cli.ts`). Undefined when the checkout has neither.
+ */
+export function planEntry(root: string): string[] | undefined {
+  const cli = join(root, "tools", "cli.ts");
+  if (existsSync(cli)) return [cli, "plan"];
+  const old = join(root, "tools", "plan", "cli.ts");
+  return existsSync(old) ? [old] : undefined;
+}
+
+/**
+ * Runs the plan command (`planEntry`) with `--stack <stack> --json` in the checkout at `root` and
+ * returns its stdout unchanged (the bytes a committed plan file holds). Rejects with its stderr on
+ * failure.
  */
 export async function planJson(
   root: string,
@@ -93,7 +107,14 @@ export async function planJson(
 ): Promise<string> {
   const result = await run(
     process.execPath,
-    ["--import", "tsx", join(root, "tools", "plan", "cli.ts"), "--stack", stack, "--json"],
+    [
+      "--import",
+      "tsx",
+      ...(planEntry(root) ?? [join(root, "tools", "cli.ts"), "plan"]),
+      "--stack",
+      stack,
+      "--json",
+    ],
     { cwd: root, timeoutMs: options.timeoutMs ?? 120_000 },
   );
   if (result.code !== 0) {

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { MAX_NESTING } from "../../components/config/raw-values";
-import { SECRET_SETTINGS } from "../../components/config/validate";
+import { MAX_NESTING } from "../components/config/raw-values";
+import { SECRET_SETTINGS } from "../components/config/validate";
 
 export interface StackFileConfig {
   readonly project: string;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { formatConfigIssues } from "../components/config/format";
 import type { PlatformConfig } from "../components/config/types";
 import { validateEngineConfig, type ValidationResult } from "../components/config/validate";
-import { readStackFile, type StackFileConfig } from "./plan/stack-file";
+import { readStackFile, type StackFileConfig } from "./stack-file";
 
 /** Validates a stack file's engine config exactly as the program reads it from the engine. */
 export function validateStackFile(file: StackFileConfig, stack: string): ValidationResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderDiffMarkdown, renderDiffText, lineDiff } from "./diff-render";
+import { renderDiffMarkdown, renderDiffText, lineDiff } from "../tools/review/diff-render";
 import { diffPlans, summaryLine, type ChangeKind, type ValueChange } from "./plan-diff";
 import type { PlanDocument, PlanResource } from "./plan-files";
 
