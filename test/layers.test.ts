@@ -53,8 +53,8 @@ describe("layers/one-way", () => {
     ],
     [
       "components/docker/HostImages.ts",
-      "../../tools/process",
-      "components/ must not import tools/process",
+      "../../lib/process",
+      "components/ must not import lib/process",
     ],
   ])("refuses %s importing %s", (file, source, message) => {
     const [found, ...more] = lint(file, source);
