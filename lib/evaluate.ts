@@ -107,17 +107,21 @@ function computedState(
   }
 }
 
-/** A stable stand-in public address, from the documentation range (RFC 5737 TEST-NET-2). */
-function mockPublicIp(name: string): string {
+/** A stable 32-bit hash of a resource name, for stand-in addresses that read the same every run. */
+function nameHash(name: string): number {
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return `198.51.100.${(hash % 254) + 1}`;
+  return hash;
+}
+
+/** A stable stand-in public address, from the documentation range (RFC 5737 TEST-NET-2). */
+function mockPublicIp(name: string): string {
+  return `198.51.100.${(nameHash(name) % 254) + 1}`;
 }
 
 /** A stable stand-in private address, so a plan shows where each host's engine is reached. */
 function mockPrivateIp(name: string): string {
-  let hash = 0;
-  for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const hash = nameHash(name);
   return `10.255.${(hash >>> 8) % 256}.${(hash % 254) + 1}`;
 }
 
