@@ -12,6 +12,7 @@ import {
 } from "../components/docker/container-limits";
 
 import { isWorldOpen, parseCidr } from "../components/model/ipv4";
+import { PRODUCTION_LISTENER_PORTS } from "../components/model/pins";
 import { identityPolicyProblems, managedPolicyProblem, trustPolicyProblems } from "./iam-policy";
 
 /** A resource as the offline plan (and, for the rules it can run, the policy pack) sees it. */
@@ -352,7 +353,7 @@ function isWorldSource(source: string): boolean {
   return v6 !== null && Number(v6[1]) < 16;
 }
 /** Ports a load balancer's production listeners may open to the world. */
-export const LISTENER_PORTS: readonly number[] = [80, 443];
+export const LISTENER_PORTS: readonly number[] = Object.values(PRODUCTION_LISTENER_PORTS);
 /**
  * A load balancer's security group is named `<something>-lb`. A rule resource opens one of its
  * production listeners when it is named after that group and the listener's port:

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackApp } from "../config/types";
+import { PRODUCTION_LISTENER_PORTS } from "../model/pins";
 import { otherSlot, SLOTS, type Slot } from "../model/slots";
 
 export interface ServiceLoadBalancerArgs {
@@ -47,8 +48,9 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
     super("ciplatform:aws:ServiceLoadBalancer", name, {}, opts);
     const child = { parent: this };
     const { app } = args;
-    const listenerPorts = args.certificateArn ? [80, 443] : [80];
-    const productionPort = args.certificateArn ? 443 : 80;
+    const { http, https } = PRODUCTION_LISTENER_PORTS;
+    const listenerPorts = args.certificateArn ? [http, https] : [http];
+    const productionPort = args.certificateArn ? https : http;
     const sg = new aws.ec2.SecurityGroup(
       `${name}-lb`,
       {
@@ -196,19 +198,19 @@ export class ServiceLoadBalancer extends pulumi.ComponentResource {
         { ...child, ignoreChanges: ["defaultActions"] },
       );
     const production = args.certificateArn
-      ? listener("https", 443, "HTTPS")
-      : listener("http", 80, "HTTP");
+      ? listener("https", https, "HTTPS")
+      : listener("http", http, "HTTP");
     if (args.certificateArn) {
       new aws.lb.Listener(
         `${name}-http`,
         {
           loadBalancerArn: lb.arn,
-          port: 80,
+          port: http,
           protocol: "HTTP",
           defaultActions: [
             {
               type: "redirect",
-              redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" },
+              redirect: { port: String(https), protocol: "HTTPS", statusCode: "HTTP_301" },
             },
           ],
         },

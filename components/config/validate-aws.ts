@@ -14,6 +14,7 @@ import {
 import { isRegistryUser } from "../model/names";
 import { isDnsLabel, isDomainName, DNS_LABEL_RULE } from "../model/names";
 import { isPemCertificate, positiveInteger, Reader, show, wholeNumber } from "./reader";
+import { PRODUCTION_LISTENER_PORTS } from "../model/pins";
 import type {
   AwsConfig,
   HostClassConfig,
@@ -89,7 +90,6 @@ export const RELEASE_DEFAULTS: ReleaseConfig = {
   max5xxPerMinute: 5,
 };
 /** The ports of every load balancer's production listeners: 80, and 443 with a certificate. */
-const PRODUCTION_LISTENER_PORTS = [80, 443];
 /** The bake times ECS accepts for a blue/green deployment (bakeTimeInMinutes), in minutes. */
 const MAX_BAKE_MINUTES = 1440;
 const MAX_TEST_TIMEOUT_MINUTES = 60;
@@ -414,7 +414,10 @@ function readRelease(r: Reader, value: unknown): ReleaseConfig | undefined {
     1,
     65535,
   );
-  if (testListenerPort !== undefined && PRODUCTION_LISTENER_PORTS.includes(testListenerPort))
+  if (
+    testListenerPort !== undefined &&
+    Object.values<number>(PRODUCTION_LISTENER_PORTS).includes(testListenerPort)
+  )
     r.fail(
       `${path}.testListenerPort`,
       `${testListenerPort} is a production listener's port (every load balancer serves 80, and 443 with a certificate); pick another, such as ${RELEASE_DEFAULTS.testListenerPort}`,

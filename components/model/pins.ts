@@ -24,3 +24,9 @@ export const REGISTRY_IMAGES = {
   registry: "registry:2.8.3",
   nginx: "nginx:1.27-alpine",
 } as const;
+
+/**
+ * The ports of every production load balancer's listeners: 80, and 443 with a certificate. The
+ * only ports the world may reach, and the ones a test listener may not take.
+ */
+export const PRODUCTION_LISTENER_PORTS = { http: 80, https: 443 } as const;
